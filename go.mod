@@ -1,0 +1,3 @@
+module github.com/autoreplay/autoreplay
+
+go 1.26
