@@ -334,3 +334,57 @@ func (s *Spec) hasObjectOrExternal() bool {
 	}
 	return false
 }
+
+// String returns the API name of the metric source type.
+func (t MetricType) String() string {
+	switch t {
+	case External:
+		return "External"
+	case Object:
+		return "Object"
+	case Pods:
+		return "Pods"
+	case Resource:
+		return "Resource"
+	case ContainerResource:
+		return "ContainerResource"
+	}
+	return fmt.Sprintf("MetricType(%d)", uint8(t))
+}
+
+// String returns the API name of the target type.
+func (t TargetType) String() string {
+	switch t {
+	case Value:
+		return "Value"
+	case AverageValue:
+		return "AverageValue"
+	case Utilization:
+		return "Utilization"
+	}
+	return fmt.Sprintf("TargetType(%d)", uint8(t))
+}
+
+// String returns the API name of the policy type.
+func (t PolicyType) String() string {
+	switch t {
+	case PodsPolicy:
+		return "Pods"
+	case PercentPolicy:
+		return "Percent"
+	}
+	return fmt.Sprintf("PolicyType(%d)", uint8(t))
+}
+
+// String returns the API name of the select policy.
+func (p SelectPolicy) String() string {
+	switch p {
+	case MaxChange:
+		return "Max"
+	case MinChange:
+		return "Min"
+	case Disabled:
+		return "Disabled"
+	}
+	return fmt.Sprintf("SelectPolicy(%d)", uint8(p))
+}
