@@ -11,11 +11,18 @@ import (
 // int64 (|v| above about 9.2e15).
 var errMilliRange = errors.New("out of range: milli-units do not fit in 64 bits")
 
-// MilliFromFloat converts v to milli-units the way the metrics pipeline
-// does when it publishes v as a resource.Quantity and the controller reads
-// Quantity.MilliValue(): the shortest decimal form of v, rounded away from
-// zero to the next milli (0.0011 → 2, -0.0011 → -2). NaN and ±Inf are
-// errors, as are values out of range.
+// MilliFromFloat converts v to milli-units the way the controller reads a
+// resource.Quantity written as v's shortest decimal form with
+// Quantity.MilliValue(): rounded away from zero to the next milli
+// (0.0011 → 2, -0.0011 → -2). NaN and ±Inf are errors, as are values out of
+// range.
+//
+// The result equals MilliValue() for every non-negative value. For a
+// negative value it does when the decimal form has at most 18 digits and 9
+// decimals; longer negative forms take apimachinery's big-decimal path,
+// which rounds them toward zero plus one milli (-0.3333333333333333 is -332
+// there, -334 here). Metric adapters publish milli-quantities, so this only
+// concerns values typed by hand.
 func MilliFromFloat(v float64) (int64, error) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("%v is not a finite number", v)
