@@ -116,31 +116,17 @@ func objectPerPodReplicas(statusReplicas int32, target int64, tol Tolerance, usa
 // unready (Pending) pods that report nothing. There are no pods with a
 // missing metric in this model.
 func plainMetricReplicas(cur Target, target int64, tol Tolerance, value int64) Proposal {
-	ready := int64(cur.ReadyReplicas)
-	all := int64(cur.StatusReplicas)
+	ready, all := int64(cur.ReadyReplicas), int64(cur.StatusReplicas)
 	if all == 0 || ready == 0 {
 		// "no pods returned by selector" / "did not receive metrics"
 		return Proposal{Failed: true}
 	}
-	unready := all - ready
 	total := ready * value // the sum over ready pods, with int64 wrap-around
 	usage := total / ready
 	ratio := float64(usage) / float64(target)
-	p := Proposal{Usage: usage, Ratio: ratio}
-	scaleUpWithUnready := unready > 0 && ratio > 1.0
-	if !scaleUpWithUnready {
-		if tol.isWithin(ratio) {
-			p.Replicas = cur.Replicas
-			p.WithinTolerance = true
-			return p
-		}
-		p.Replicas = int32(math.Ceil(ratio * float64(ready)))
-		return p
-	}
-	// Unready pods count as using 0 on a scale-up.
+	// On a scale-up, unready pods count as using 0.
 	newRatio := float64(total/all) / float64(target)
-	p.Replicas = rebalance(cur.Replicas, ratio, newRatio, all, tol, &p)
-	return p
+	return podsProposal(cur, Proposal{Usage: usage, Ratio: ratio}, newRatio, tol)
 }
 
 // resourceReplicas mirrors GetResourceReplicas for a Utilization target,
@@ -149,29 +135,36 @@ func plainMetricReplicas(cur Target, target int64, tol Tolerance, value int64) P
 // int32(Σusage×100 ÷ Σrequest) is reproduced exactly.
 func resourceReplicas(cur Target, targetUtilization int32, tol Tolerance, milliPercent int64) Proposal {
 	const request = 100_000 // milli-units per pod
-	ready := int64(cur.ReadyReplicas)
-	all := int64(cur.StatusReplicas)
+	ready, all := int64(cur.ReadyReplicas), int64(cur.StatusReplicas)
 	if all == 0 || ready == 0 {
 		return Proposal{Failed: true}
 	}
-	unready := all - ready
 	total := ready * milliPercent
 	utilization := int32((total * 100) / (ready * request))
 	ratio := float64(utilization) / float64(targetUtilization)
-	p := Proposal{Usage: int64(utilization), Ratio: ratio}
-	scaleUpWithUnready := unready > 0 && ratio > 1.0
+	// On a scale-up, unready pods count as using 0 of their request.
+	newUtilization := int32((total * 100) / (all * request))
+	newRatio := float64(newUtilization) / float64(targetUtilization)
+	return podsProposal(cur, Proposal{Usage: int64(utilization), Ratio: ratio}, newRatio, tol)
+}
+
+// podsProposal is the decision shared by calcPlainMetricReplicas and
+// GetResourceReplicas once the usage ratio over the ready pods (p.Ratio) and
+// the ratio with unready pods counted as 0 (newRatio) are known: without
+// unready pods on a scale-up, the current count within tolerance, else
+// ceil(ratio × ready pods); otherwise rebalance.
+func podsProposal(cur Target, p Proposal, newRatio float64, tol Tolerance) Proposal {
+	scaleUpWithUnready := cur.StatusReplicas > cur.ReadyReplicas && p.Ratio > 1.0
 	if !scaleUpWithUnready {
-		if tol.isWithin(ratio) {
+		if tol.isWithin(p.Ratio) {
 			p.Replicas = cur.Replicas
 			p.WithinTolerance = true
 			return p
 		}
-		p.Replicas = int32(math.Ceil(ratio * float64(ready)))
+		p.Replicas = int32(math.Ceil(p.Ratio * float64(cur.ReadyReplicas)))
 		return p
 	}
-	newUtilization := int32((total * 100) / (all * request))
-	newRatio := float64(newUtilization) / float64(targetUtilization)
-	p.Replicas = rebalance(cur.Replicas, ratio, newRatio, all, tol, &p)
+	p.Replicas = rebalance(cur.Replicas, p.Ratio, newRatio, int64(cur.StatusReplicas), tol, &p)
 	return p
 }
 
