@@ -248,10 +248,10 @@ func TestFallbackCountsEveryLook(t *testing.T) {
 	so := mustNew(t, s)
 	cur := hpa.Steady(2)
 	r := []Reading{failing}
-	so.Poll(at(0), cur, r)                 // 1
-	so.Reconcile(at(5), cur, r)            // 2
-	so.Reconcile(at(20), cur, r)           // 3
-	d := so.Reconcile(at(35), cur, r)      // 4 > 3: fallback
+	so.Poll(at(0), cur, r)            // 1
+	so.Reconcile(at(5), cur, r)       // 2
+	so.Reconcile(at(20), cur, r)      // 3
+	d := so.Reconcile(at(35), cur, r) // 4 > 3: fallback
 	if !d.FallbackActive || d.Triggers[0].Failures != 4 || d.HPA.Recommendation != 6 {
 		t.Errorf("4th failure: fallback=%v failures=%d recommendation=%d, want true 4 6", d.FallbackActive, d.Triggers[0].Failures, d.HPA.Recommendation)
 	}
