@@ -205,8 +205,20 @@ func TestGeneratedHPA(t *testing.T) {
 	s.Modifiers = &Modifiers{Formula: "x", Target: "2.5", MetricType: hpa.AverageValue}
 	s.Triggers[0].Name = "x"
 	h = s.HPA()
-	if len(h.Metrics) != 2 || h.Metrics[0].Name != CompositeMetricName || h.Metrics[0].TargetMilli != 2500 || h.Metrics[1].Type != hpa.Resource {
-		t.Errorf("with modifiers: %+v", h.Metrics)
+	if len(h.Metrics) != 2 || h.Metrics[0].Type != hpa.Resource || h.Metrics[1].Name != CompositeMetricName || h.Metrics[1].TargetMilli != 2500 {
+		t.Errorf("with modifiers: %+v, want the Resource metric then composite-metric", h.Metrics)
+	}
+	// ContainerResource metrics are dropped with modifiers, and sort first
+	// without.
+	c := cpuTrigger(50)
+	c.ContainerName = "app"
+	s.Triggers = append(s.Triggers, c)
+	if h := s.HPA(); len(h.Metrics) != 2 {
+		t.Errorf("with modifiers and a container trigger: %+v", h.Metrics)
+	}
+	s.Modifiers = nil
+	if h := s.HPA(); len(h.Metrics) != 3 || h.Metrics[0].Type != hpa.ContainerResource || h.Metrics[1].Type != hpa.External || h.Metrics[2].Type != hpa.Resource {
+		t.Errorf("order %+v, want ContainerResource, External, Resource", h.Metrics)
 	}
 }
 

@@ -65,7 +65,8 @@ func New(spec Spec) (*ScaledObject, error) {
 	for _, m := range so.hpaSpec.Metrics {
 		idx := -1
 		for i := range spec.Triggers {
-			if spec.Triggers[i].MetricName == m.Name && m.Name != CompositeMetricName {
+			t := &spec.Triggers[i]
+			if t.MetricName == m.Name && m.Name != CompositeMetricName && t.Kind.External() == (m.Type == hpa.External) {
 				idx = i
 			}
 		}

@@ -273,10 +273,13 @@ func (s *Spec) validFallback() bool {
 
 // HPA returns the HPA KEDA generates for the ScaledObject
 // (newHPAForScaledObject, getScaledObjectMetricSpecs in controllers/keda/hpa.go):
-// minReplicas = max(minReplicaCount, 1), maxReplicas = maxReplicaCount, one
-// External metric per external trigger (or one composite-metric with
-// modifiers) and the cpu/memory triggers' Resource metrics, sorted by metric
-// source type name as KEDA sorts them.
+// minReplicas = max(minReplicaCount, 1), maxReplicas = maxReplicaCount, and
+// the triggers' metric specs sorted by source type name ("ContainerResource"
+// < "External" < "Resource"; sort.Slice keeps the trigger order within a
+// type for such short lists). With modifiers the External metrics are
+// replaced by one composite-metric placed after the Resource metrics, and
+// ContainerResource metrics are dropped (only specs with Resource set are
+// kept).
 func (s *Spec) HPA() hpa.Spec {
 	out := hpa.Spec{
 		MinReplicas:           max(s.MinReplicaCount, 1),
@@ -285,31 +288,25 @@ func (s *Spec) HPA() hpa.Spec {
 		Behavior:              s.Behavior,
 		LegacyDownscaleWindow: s.LegacyDownscaleWindow,
 	}
-	// "ContainerResource" < "External" < "Resource": KEDA's sort.Slice by
-	// type keeps the trigger order within a type (insertion sort for small
-	// lists).
-	for _, t := range s.Triggers {
-		if !t.Kind.External() && t.Container() {
-			out.Metrics = append(out.Metrics, t.hpaMetric())
+	add := func(keep func(t *Trigger) bool) {
+		for i := range s.Triggers {
+			if keep(&s.Triggers[i]) {
+				out.Metrics = append(out.Metrics, s.Triggers[i].hpaMetric())
+			}
 		}
 	}
+	resource := func(t *Trigger) bool { return !t.Kind.External() && !t.Container() }
 	if s.UsesModifiers() {
+		add(resource)
 		out.Metrics = append(out.Metrics, hpa.Metric{
 			Type: hpa.External, Name: CompositeMetricName,
 			Target: s.Modifiers.metricType(), TargetMilli: int64(s.Modifiers.target() * 1000),
 		})
-	} else {
-		for _, t := range s.Triggers {
-			if t.Kind.External() {
-				out.Metrics = append(out.Metrics, t.hpaMetric())
-			}
-		}
+		return out
 	}
-	for _, t := range s.Triggers {
-		if !t.Kind.External() && !t.Container() {
-			out.Metrics = append(out.Metrics, t.hpaMetric())
-		}
-	}
+	add(func(t *Trigger) bool { return !t.Kind.External() && t.Container() })
+	add(func(t *Trigger) bool { return t.Kind.External() })
+	add(resource)
 	return out
 }
 
@@ -349,14 +346,18 @@ func (s *Spec) Validate() error {
 	if max(s.MinReplicaCount, 1) > s.MaxReplicaCount && s.MinReplicaCount > 0 {
 		add("MinReplicaCount=%d must be less than MaxReplicaCount=%d", s.MinReplicaCount, s.MaxReplicaCount)
 	}
-	if s.IdleReplicaCount != nil && *s.IdleReplicaCount >= s.MinReplicaCount {
-		add("IdleReplicaCount=%d must be less than MinReplicaCount=%d", *s.IdleReplicaCount, s.MinReplicaCount)
+	// CheckReplicaCountBoundsAreValid compares with GetHPAMinReplicas, at
+	// least 1, when minReplicaCount is written; the manifest package rejects
+	// an idle count with minReplicaCount left unset.
+	if s.IdleReplicaCount != nil && *s.IdleReplicaCount >= max(s.MinReplicaCount, 1) {
+		add("IdleReplicaCount=%d must be less than MinReplicaCount=%d", *s.IdleReplicaCount, max(s.MinReplicaCount, 1))
 	}
 	if len(s.Triggers) == 0 {
 		add("no triggers")
 	}
 	for i, t := range s.Triggers {
-		if t.Kind.External() && (math.IsNaN(t.Target) || t.Target < 0) {
+		// With modifiers the triggers' own targets never reach the HPA.
+		if t.Kind.External() && !s.UsesModifiers() && (math.IsNaN(t.Target) || t.Target < 0) {
 			add("triggers[%d]: target must be >= 0", i)
 		}
 		if t.Kind == Cron && t.Cron == nil {

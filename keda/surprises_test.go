@@ -550,8 +550,10 @@ func TestIssue7195FormulaUsesPrometheusTermAfterCron(t *testing.T) {
 		t.Errorf("poll at 10:00:00: %s, want the formula to return prometheus_trigger = 60", row.note)
 	}
 	row := r.expect(tenOClock+5, ReconcileDecision, 20, "⌈60 ÷ 1⌉ = 60, legacy bound 20")
-	if row.d.HPA.Recommendation != 60 || row.proposals[1].Replicas != 5 {
-		t.Errorf("HPA at 10:00:05: %s, want the composite to ask for 60 and cpu for 5", row.note)
+	// With modifiers the HPA lists the Resource metric first, then
+	// composite-metric (getScaledObjectMetricSpecs).
+	if row.d.HPA.Recommendation != 60 || row.proposals[0].Replicas != 5 || row.proposals[1].Replicas != 60 {
+		t.Errorf("HPA at 10:00:05: %s, want cpu to ask for 5 and the composite for 60", row.note)
 	}
 	r.expect(tenOClock+20, ReconcileDecision, 30, "maxReplicaCount")
 	r.between(0, 9*60, func(row replayRow) {

@@ -12,9 +12,14 @@
 //     on, as it is by default in v1.37);
 //  4. checks for what the API server accepts but the controller cannot
 //     compute as written (a target type that does not match the value set,
-//     ignored target fields, unparsable metric selectors);
+//     ignored target fields, target quantities whose milli-value overflows
+//     int64, unparsable metric selectors);
 //  5. conversion with the controller's settings (Options), checked by
 //     hpa.Spec.Validate.
+//
+// ParseScaledObjects reads KEDA v2.21 ScaledObjects the same way, through
+// the CRD's schema, KEDA's admission webhook and the scalers' parsing of
+// the trigger metadata, into the keda.Spec the keda package runs.
 package manifest
 
 import (
@@ -109,6 +114,16 @@ const (
 // *Error, or several joined with errors.Join, one per problem (all problems
 // of the file are reported, not just the first), and no HPA is returned.
 func ParseHPAs(file string, r io.Reader, opt Options) ([]HPA, error) {
+	p, err := parseDocuments(file, r, opt, kindHPA)
+	if err != nil {
+		return nil, err
+	}
+	return p.hpas, nil
+}
+
+// parseDocuments reads the YAML documents of r and collects the objects of the
+// given kind (kindHPA or kindScaledObject), skipping the others.
+func parseDocuments(file string, r io.Reader, opt Options, kind string) (*fileParser, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
@@ -116,7 +131,7 @@ func ParseHPAs(file string, r io.Reader, opt Options) ([]HPA, error) {
 	if err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
-	p := &fileParser{file: file, opt: opt, budget: maxNodes}
+	p := &fileParser{file: file, opt: opt, budget: maxNodes, kind: kind}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -139,7 +154,7 @@ func ParseHPAs(file string, r io.Reader, opt Options) ([]HPA, error) {
 	if len(p.errs) > 0 {
 		return nil, joinErrors(p.errs)
 	}
-	return p.hpas, nil
+	return p, nil
 }
 
 // decodeNode reads the next document, turning a panic of the YAML library
@@ -182,13 +197,17 @@ func Convert(obj *autoscalingv2.HorizontalPodAutoscaler, opt Options) (hpa.Spec,
 	return spec, nil
 }
 
-// fileParser holds the state of one ParseHPAs call.
+// fileParser holds the state of one ParseHPAs or ParseScaledObjects call.
 type fileParser struct {
 	file   string
 	opt    Options
 	budget int
-	hpas   []HPA
-	errs   []error
+	// kind is the kind collected (kindHPA or kindScaledObject); objects of
+	// other kinds are skipped.
+	kind string
+	hpas []HPA
+	sos  []ScaledObject
+	errs []error
 }
 
 func (p *fileParser) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -254,7 +273,7 @@ func (p *fileParser) object(n *yaml.Node, depth int) {
 	apiVersionNode, kindNode := topField(n, "apiVersion"), topField(n, "kind")
 	apiVersion, kind := scalarText(apiVersionNode), scalarText(kindNode)
 	if kind == "" {
-		p.errorf(n, "kind", "Required value: every object needs a kind, expected e.g. kind: %s", kindHPA)
+		p.errorf(n, "kind", "Required value: every object needs a kind, expected e.g. kind: %s", p.kind)
 		return
 	}
 	switch {
@@ -274,19 +293,29 @@ func (p *fileParser) object(n *yaml.Node, depth int) {
 		for _, item := range items.Content {
 			p.object(item, depth+1)
 		}
-	case kind == kindHPA:
+	case kind == p.kind && p.kind == kindHPA:
 		if apiVersion != apiVersionV2 {
-			at := n
-			if apiVersionNode != nil {
-				at = apiVersionNode
-			}
-			p.errorf(at, "apiVersion", "unsupported apiVersion %q for a %s, expected %s (convert the manifest to autoscaling/v2)", apiVersion, kindHPA, apiVersionV2)
+			p.errorf(orNode(apiVersionNode, n), "apiVersion", "unsupported apiVersion %q for a %s, expected %s (convert the manifest to autoscaling/v2)", apiVersion, kindHPA, apiVersionV2)
 			return
 		}
 		p.hpa(n)
-	case strings.EqualFold(kind, kindHPA):
-		p.errorf(kindNode, "kind", "unknown kind %q, did you mean %q?", kind, kindHPA)
+	case kind == p.kind && p.kind == kindScaledObject:
+		if apiVersion != apiVersionKEDA {
+			p.errorf(orNode(apiVersionNode, n), "apiVersion", "unsupported apiVersion %q for a %s, expected %s", apiVersion, kindScaledObject, apiVersionKEDA)
+			return
+		}
+		p.scaledObject(n)
+	case strings.EqualFold(kind, p.kind):
+		p.errorf(kindNode, "kind", "unknown kind %q, did you mean %q?", kind, p.kind)
 	}
+}
+
+// orNode returns n, or else when n is nil.
+func orNode(n, orElse *yaml.Node) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return orElse
 }
 
 // hpa decodes, defaults, validates and converts one HorizontalPodAutoscaler.

@@ -350,7 +350,7 @@ func (d *strictDecoder) mappingKey(k *yaml.Node, path string) (string, bool) {
 
 func (d *strictDecoder) object(n *yaml.Node, t reflect.Type, path string, depth int) any {
 	if n.Kind != yaml.MappingNode {
-		d.wrongType(n, path, fmt.Sprintf("a mapping (%s)", t.Name()))
+		d.wrongType(n, path, fmt.Sprintf("a mapping (%s)", typeName(t)))
 		return nil
 	}
 	fields := d.structFields(t)
@@ -394,7 +394,18 @@ func unknownField(name string, t reflect.Type, fields []fieldInfo) string {
 		return fmt.Sprintf("unknown field %q, did you mean %q?", name, best)
 	}
 	slices.Sort(names)
-	return fmt.Sprintf("unknown field %q, expected one of the fields of %s: %s", name, t.Name(), strings.Join(names, ", "))
+	return fmt.Sprintf("unknown field %q, expected one of the fields of %s: %s", name, typeName(t), strings.Join(names, ", "))
+}
+
+// typeName names a Go type for messages as the API names it: the
+// unexported mirrors of the KEDA types (scaleTriggers) read as KEDA's
+// (ScaleTriggers).
+func typeName(t reflect.Type) string {
+	name := t.Name()
+	if name != "" && name[0] >= 'a' && name[0] <= 'z' {
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	return name
 }
 
 // editDistance is the Levenshtein distance between a and b.
@@ -453,9 +464,9 @@ func (d *strictDecoder) mapping(n *yaml.Node, t reflect.Type, path string, depth
 
 func (d *strictDecoder) sequence(n *yaml.Node, t reflect.Type, path string, depth int) any {
 	if n.Kind != yaml.SequenceNode {
-		name := t.Elem().Name()
+		name := typeName(t.Elem())
 		if t.Elem().Kind() == reflect.Pointer {
-			name = t.Elem().Elem().Name()
+			name = typeName(t.Elem().Elem())
 		}
 		d.wrongType(n, path, fmt.Sprintf("a sequence (list of %s)", name))
 		return nil
