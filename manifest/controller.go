@@ -2,10 +2,12 @@ package manifest
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -38,7 +40,8 @@ var targetType = map[string]autoscalingv2.MetricTargetType{
 
 // validateForController reports metrics the controller cannot compute as
 // written: a target whose type does not match the field the controller
-// reads, fields it ignores, and metric selectors it cannot parse.
+// reads, fields it ignores, a target too large for the controller's int64
+// milli-units, and metric selectors it cannot parse.
 func validateForController(spec *autoscalingv2.HorizontalPodAutoscalerSpec, fldPath *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, m := range spec.Metrics {
@@ -158,6 +161,11 @@ func checkTarget(source string, t autoscalingv2.MetricTarget, fldPath *field.Pat
 		return append(errs, field.Invalid(fldPath.Child("type"), string(t.Type),
 			acceptedNote+"the controller can never compute this metric: "+why+"; expected "+expected))
 	}
+	if q := quantityField(t, used); q != nil && q.Cmp(maxMilliQuantity) > 0 {
+		errs = append(errs, field.Invalid(fldPath.Child(used), q.String(), fmt.Sprintf(
+			"%sthe controller reads it in milli-units as an int64 (Quantity.MilliValue), which overflows: it would compute with a target of %dm; expected at most %s",
+			acceptedNote, q.MilliValue(), maxMilli)))
+	}
 	if targetField[t.Type] != used {
 		errs = append(errs, field.Invalid(fldPath.Child("type"), string(t.Type), fmt.Sprintf(
 			"%sthe controller ignores target.type for %s metrics (which support %s) and would compute target.%s; expected type: %s",
@@ -171,6 +179,28 @@ func checkTarget(source string, t autoscalingv2.MetricTarget, fldPath *field.Pat
 		}
 	}
 	return errs
+}
+
+// maxMilliQuantity is the largest quantity whose Quantity.MilliValue() is
+// exact: above it, the int64 overflows and MilliValue returns another
+// number (0, negative, or a wrong positive one), which the controller would
+// use as the target. Only compared with (Quantity.String would write its
+// cache, racing between concurrent calls): maxMilli writes it out.
+var maxMilliQuantity = *resource.NewMilliQuantity(math.MaxInt64, resource.DecimalSI)
+
+// maxMilli is maxMilliQuantity as Quantity.String writes it.
+const maxMilli = "9223372036854775807m"
+
+// quantityField returns the named quantity field of t (value or
+// averageValue), or nil when unset or not a quantity.
+func quantityField(t autoscalingv2.MetricTarget, name string) *resource.Quantity {
+	switch name {
+	case "value":
+		return t.Value
+	case "averageValue":
+		return t.AverageValue
+	}
+	return nil
 }
 
 // isSet says whether the named field of t is set.

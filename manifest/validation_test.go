@@ -463,6 +463,27 @@ func TestValidateForController(t *testing.T) {
 				"the controller ignores target.type for ContainerResource metrics (which support Utilization or AverageValue) and would compute target.averageValue; expected type: AverageValue"},
 		},
 		{
+			name: "MilliValue/largest exact target",
+			mutate: func(o *autoscalingv2.HorizontalPodAutoscaler) {
+				o.Spec.Metrics = []autoscalingv2.MetricSpec{externalAverage("lag", "9223372036854775807m")}
+			},
+		},
+		{
+			name: "MilliValue/target overflows int64",
+			mutate: func(o *autoscalingv2.HorizontalPodAutoscaler) {
+				o.Spec.Metrics = []autoscalingv2.MetricSpec{
+					externalAverage("lag", "9223372036854776"),
+					objectMetric(autoscalingv2.MetricTarget{Type: autoscalingv2.ValueMetricType, Value: q("1e30")}),
+				}
+			},
+			want: []string{
+				`spec.metrics[0].external.target.averageValue: Invalid value: "9223372036854776": ` + accepted +
+					"the controller reads it in milli-units as an int64 (Quantity.MilliValue), which overflows: it would compute with a target of -9223372036854775616m; expected at most 9223372036854775807m",
+				`spec.metrics[1].object.target.value: Invalid value: "1e30": ` + accepted +
+					"the controller reads it in milli-units as an int64 (Quantity.MilliValue), which overflows: it would compute with a target of 0m; expected at most 9223372036854775807m",
+			},
+		},
+		{
 			name: "computeReplicasForMetric/metric selector must parse",
 			mutate: func(o *autoscalingv2.HorizontalPodAutoscaler) {
 				m := externalAverage("lag", "10")
