@@ -90,12 +90,16 @@ type TriggerState struct {
 	Failed bool
 	// Fallback: the value is the fallback value.
 	Fallback bool
-	// Failures is the consecutive failure count after this observation.
+	// Failures is the consecutive failure count after this observation, as
+	// status.health stores it.
 	Failures int32
 	// FromHPA: the poll reused the HPA's observation.
 	FromHPA bool
 	// Cached: the adapter served the poll's cached record.
 	Cached bool
+
+	approx  float64 // the value's AsApproximateFloat64
+	renamed bool    // see record.renamed
 }
 
 // Decision is the outcome of a Poll or a Reconcile.

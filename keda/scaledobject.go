@@ -24,7 +24,11 @@ type ScaledObject struct {
 	// composite metric.
 	hpaTrigger []int
 
-	health  []health // per trigger (external ones only are used)
+	// status is the ScaledObject's status as the API server stores it;
+	// snap is the scalers cache's copy when cache is cacheSnapshot.
+	status  statusCopy
+	snap    statusCopy
+	cache   cacheState
 	records []record // per trigger: the record the other path may reuse
 	stored  []bool
 
@@ -48,9 +52,14 @@ func New(spec Spec) (*ScaledObject, error) {
 		return nil, err
 	}
 	so := &ScaledObject{
-		spec:     spec,
-		hpaSpec:  spec.HPA(),
-		health:   make([]health, len(spec.Triggers)),
+		spec:    spec,
+		hpaSpec: spec.HPA(),
+		status:  statusCopy{health: make([]health, len(spec.Triggers))},
+		snap:    statusCopy{health: make([]health, len(spec.Triggers))},
+		// The reconciler built the cache around its copy of the new
+		// ScaledObject when it generated the HPA (getScaledObjectMetricSpecs
+		// calls GetScalersCache), before the scale loop started.
+		cache:    cacheSnapshot,
 		records:  make([]record, len(spec.Triggers)),
 		stored:   make([]bool, len(spec.Triggers)),
 		triggers: make([]TriggerState, len(spec.Triggers)),
@@ -112,6 +121,7 @@ func (so *ScaledObject) Poll(now time.Time, cur hpa.Target, readings []Reading) 
 		return d
 	}
 
+	so.openCache(false)
 	useHPA := s.usesHPAObservations() && so.hpaScalingActive
 	active, isError, fallbackActive := false, false, false
 	firstFallback := -1
@@ -127,7 +137,7 @@ func (so *ScaledObject) Poll(now time.Time, cur hpa.Target, readings []Reading) 
 			rec = so.records[i] // hpaObservedRecord
 			ts.FromHPA = true
 		} else {
-			rec = so.withFallback(i, t.observe(now, readings[i]).record(), cur)
+			rec = so.withFallback(i, t.observe(now, readings[i]).record(), cur, false)
 		}
 		if t.UseCachedMetrics {
 			so.records[i], so.stored[i] = rec, true
@@ -146,10 +156,13 @@ func (so *ScaledObject) Poll(now time.Time, cur hpa.Target, readings []Reading) 
 			ts.Active = true
 		}
 	}
+	if isError {
+		so.cache = cacheNone
+	}
 	if s.UsesModifiers() {
 		active = false
 		if !isError {
-			if milli, ok := so.composite(fallbackActive, firstFallback, &d); ok {
+			if milli, ok := so.composite(fallbackActive, firstFallback, &d, false); ok {
 				active = asFloat(milli) > so.activationTarget()
 			}
 		}
@@ -284,7 +297,12 @@ func (so *ScaledObject) Reconcile(now time.Time, cur hpa.Target, readings []Read
 		case i < 0:
 			so.obs[j] = so.compositeObservation(now, cur, readings, &d)
 		case s.Triggers[i].Kind.External():
+			// One GetScaledObjectMetrics call per metric.
+			so.openCache(true)
 			rec := so.adapterRecord(i, now, cur, readings[i])
+			if rec.err {
+				so.cache = cacheNone
+			}
 			so.fillState(i, rec)
 			if rec.fallback {
 				d.FallbackActive = true
@@ -321,10 +339,10 @@ func (so *ScaledObject) adapterRecord(i int, now time.Time, cur hpa.Target, r Re
 	t := &so.spec.Triggers[i]
 	var rec record
 	if t.UseCachedMetrics && so.stored[i] {
-		rec = so.withFallback(i, so.records[i], cur)
+		rec = so.withFallback(i, so.records[i], cur, true)
 		so.triggers[i].Cached = true
 	} else {
-		rec = so.withFallback(i, t.observe(now, r).record(), cur)
+		rec = so.withFallback(i, t.observe(now, r).record(), cur, true)
 	}
 	if so.spec.usesHPAObservations() {
 		so.records[i], so.stored[i] = rec, true
@@ -334,9 +352,13 @@ func (so *ScaledObject) adapterRecord(i int, now time.Time, cur hpa.Target, r Re
 
 // compositeObservation serves the composite metric: every external
 // trigger is observed, an error without fallback fails the metric, and
-// HandleScalingModifiers computes the value.
+// HandleScalingModifiers computes the value. GetScaledObjectMetrics
+// observes the triggers in parallel goroutines, whose fallback updates of
+// the cache's copy of the status can interleave either way; the engine
+// takes them in trigger order.
 func (so *ScaledObject) compositeObservation(now time.Time, cur hpa.Target, readings []Reading, d *Decision) hpa.Observation {
 	s := &so.spec
+	so.openCache(true)
 	anyErr, fallbackActive, firstFallback := false, false, -1
 	anyMetric := false
 	for i := range s.Triggers {
@@ -354,6 +376,9 @@ func (so *ScaledObject) compositeObservation(now time.Time, cur hpa.Target, read
 		}
 		anyErr = anyErr || rec.err
 	}
+	if anyErr {
+		so.cache = cacheNone
+	}
 	if fallbackActive {
 		d.FallbackActive = true
 		d.Reasons.add(ReasonFallbackApplied)
@@ -361,7 +386,7 @@ func (so *ScaledObject) compositeObservation(now time.Time, cur hpa.Target, read
 	if (anyErr && !fallbackActive) || !anyMetric {
 		return hpa.Observation{Failed: true}
 	}
-	milli, ok := so.composite(fallbackActive, firstFallback, d)
+	milli, ok := so.composite(fallbackActive, firstFallback, d, true)
 	if !ok {
 		return hpa.Observation{Failed: true}
 	}
@@ -371,23 +396,28 @@ func (so *ScaledObject) compositeObservation(now time.Time, cur hpa.Target, read
 // composite mirrors HandleScalingModifiers over the trigger states filled
 // by the current call: with a trigger in fallback, that trigger's fallback
 // value; otherwise the formula (calculateScalingModifiersFormula), its
-// result truncated to milli-units.
-func (so *ScaledObject) composite(fallbackActive bool, firstFallback int, d *Decision) (int64, bool) {
+// result truncated to milli-units. The formula reads each trigger's value
+// by name (AsApproximateFloat64), nil with the scalingModifiers fallback
+// behavior once the path's copy of status.health counts more failures than
+// the threshold (scalingModifierTriggerValue), and nothing for a replayed
+// fallback record, whose metric bears the composite metric's name.
+func (so *ScaledObject) composite(fallbackActive bool, firstFallback int, d *Decision, adapter bool) (int64, bool) {
 	if fallbackActive {
 		d.Composite = so.triggers[firstFallback].Milli
 		return d.Composite, true
 	}
 	s := &so.spec
 	clear(so.env)
+	h := so.statusOf(adapter).health
 	for i := range s.Triggers {
 		ts := &so.triggers[i]
-		if !s.Triggers[i].Kind.External() || !ts.HasMetric {
+		if !s.Triggers[i].Kind.External() || !ts.HasMetric || ts.renamed {
 			continue
 		}
-		var v any = asFloat(ts.Milli)
+		var v any = ts.approx
 		// scalingModifierTriggerValue: nil once the failures exceed the
 		// threshold, with the scalingModifiers fallback behavior.
-		if s.Fallback != nil && s.Fallback.Behavior == FallbackScalingModifiers && so.health[i].failures > s.Fallback.FailureThreshold {
+		if s.Fallback != nil && s.Fallback.Behavior == FallbackScalingModifiers && h[i].failures > s.Fallback.FailureThreshold {
 			v = nil
 		}
 		so.env[s.Triggers[i].Name] = v
@@ -439,9 +469,10 @@ func resourceObservation(t *Trigger, r Reading) hpa.Observation {
 func (so *ScaledObject) fillState(i int, rec record) {
 	ts := &so.triggers[i]
 	ts.Milli, ts.HasMetric = rec.milli, rec.hasMetric
+	ts.approx, ts.renamed = rec.approx, rec.renamed
 	ts.Failed = rec.err
 	ts.Fallback = rec.fallback
-	ts.Failures = so.health[i].failures
+	ts.Failures = so.status.health[i].failures
 }
 
 func (so *ScaledObject) checkReadings(readings []Reading) {

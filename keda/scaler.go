@@ -25,7 +25,8 @@ type Reading struct {
 
 // scalerResult is a scaler's answer to GetMetricsAndActivity.
 type scalerResult struct {
-	milli  int64 // the value served, after GenerateMetricInMili
+	milli  int64   // the value served, after GenerateMetricInMili
+	approx float64 // the served quantity's AsApproximateFloat64
 	active bool
 	err    bool
 }
@@ -39,18 +40,26 @@ func (t *Trigger) observe(now time.Time, r Reading) scalerResult {
 		if within {
 			v = float64(t.Cron.DesiredReplicas)
 		}
-		return scalerResult{milli: metricInMilli(v), active: within}
+		return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: within}
 	case Kafka:
 		if r.Failed {
 			return scalerResult{err: true}
 		}
 		lag := int64(r.Value)
-		return scalerResult{milli: metricInMilli(float64(t.kafkaLag(lag, r))), active: float64(lag) > t.Activation}
+		v := float64(t.kafkaLag(lag, r))
+		return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: float64(lag) > t.Activation}
 	}
 	if r.Failed {
 		return scalerResult{err: true}
 	}
-	return scalerResult{milli: metricInMilli(r.Value), active: r.Value > t.Activation}
+	v := r.Value
+	if t.Kind == Prometheus && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		// prometheusScaler.ExecutePromQuery: a NaN or ±Inf result is 0
+		// with ignoreNullValues (the default), before the activation test
+		// of GetMetricsAndActivity.
+		v = 0
+	}
+	return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: v > t.Activation}
 }
 
 // kafkaLag mirrors the cap at the end of kafkaScaler.getTotalLag.
@@ -116,6 +125,33 @@ func parseMilli3(b []byte) (int64, error) {
 		m = m*10 + int64(c-'0')
 	}
 	return m, nil
+}
+
+// metricFloat mirrors Quantity.AsApproximateFloat64 of the quantity
+// GenerateMetricInMili builds for v: the value a scalingModifiers formula
+// reads for the trigger. ParseQuantity reads a "%.3f" string of up to 18
+// digits as an int64 milli-quantity (asFloat of metricInMilli); a longer one
+// (v >= 1e15) as an inf.Dec that it rounds to nano scale, whose float is
+// the unscaled nano value rounded to float64, times 10^-9, which can differ
+// from value × 10^-3 in the last place.
+func metricFloat(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0
+	}
+	var buf [400]byte
+	b := strconv.AppendFloat(buf[:0], v, 'f', 3, 64)
+	digits := b[:0]
+	for _, c := range b {
+		if c != '.' {
+			digits = append(digits, c)
+		}
+	}
+	if len(digits) <= 18 {
+		m, _ := strconv.ParseInt(string(digits), 10, 64)
+		return asFloat(m)
+	}
+	nano, _ := strconv.ParseFloat(string(digits)+"000000", 64)
+	return nano * math.Pow10(-9)
 }
 
 // asFloat mirrors Quantity.AsApproximateFloat64 for a milli-quantity:
