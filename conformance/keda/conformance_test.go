@@ -51,7 +51,7 @@
 // Environment:
 //
 //	AUTOREPLAY_SEED           base seed of the scenario seeds (default 1)
-//	AUTOREPLAY_SCENARIOS      number of scenarios (default 240)
+//	AUTOREPLAY_SCENARIOS      number of scenarios (default 300)
 //	AUTOREPLAY_SCENARIO_SEED  run only the scenario of this seed (as printed
 //	                          on a failure)
 //	AUTOREPLAY_TRACE          if set, log every tick of every scenario, with
@@ -89,6 +89,7 @@ func TestMain(m *testing.M) {
 	// use: build them here, outside any bubble.
 	_ = kedautil.CreateHTTPClient(time.Second, false)
 	_ = kedautil.CreateHTTPClient(time.Second, true)
+	_ = restMapper()
 	os.Exit(m.Run())
 }
 
@@ -145,7 +146,7 @@ func envUint(t *testing.T, name string, def uint64) (uint64, bool) {
 
 func TestConformance(t *testing.T) {
 	base, _ := envUint(t, "AUTOREPLAY_SEED", 1)
-	n, _ := envUint(t, "AUTOREPLAY_SCENARIOS", 240)
+	n, _ := envUint(t, "AUTOREPLAY_SCENARIOS", 300)
 	var seeds []uint64
 	if seed, ok := envUint(t, "AUTOREPLAY_SCENARIO_SEED", 0); ok {
 		seeds = []uint64{seed}
@@ -305,7 +306,7 @@ func runScenario(t *testing.T, base uint64, vs *valueServer, sc *scenario, cov *
 	if err != nil {
 		r.fatalf("reading the generated HPA: %v", err)
 	}
-	if got, want := hpaView(h), engineHPAView(r.hpaSpec); got != want {
+	if got, want := hpaView(h), engineHPAView(sc, r.hpaSpec); got != want {
 		r.fatalf("generated HPA:\nupstream: %s\nengine:   %s", got, want)
 	}
 

@@ -103,6 +103,15 @@ func (c *coverage) scenario(sc *scenario, spec *keda.Spec) {
 	if value || (spec.Modifiers != nil && spec.Modifiers.MetricType.String() == "Value") {
 		f = append(f, "scenario: metricType Value")
 	}
+	if spec.ForceActivation {
+		f = append(f, "scenario: force-activation")
+	}
+	if spec.PausedScaleIn {
+		f = append(f, "scenario: paused-scale-in")
+	}
+	if spec.PausedScaleOut {
+		f = append(f, "scenario: paused-scale-out")
+	}
 	if len(sc.events) > 0 {
 		f = append(f, "scenario: replicas set from outside")
 	}

@@ -23,7 +23,7 @@ import (
 // TestConformance compare it for their own ScaledObjects.
 func TestGeneratedHPA(t *testing.T) {
 	base, _ := envUint(t, "AUTOREPLAY_SEED", 1)
-	n, _ := envUint(t, "AUTOREPLAY_SCENARIOS", 240)
+	n, _ := envUint(t, "AUTOREPLAY_SCENARIOS", 300)
 	r := rand.New(rand.NewPCG(base, 1))
 	ctx := context.Background()
 	for i := range int(n) {
@@ -34,7 +34,7 @@ func TestGeneratedHPA(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %#x: manifest.ParseScaledObjects rejected the ScaledObject: %v\n%s", seed, err, sc.manifestJSON())
 		}
-		want := engineHPAView(parsed[0].Spec.HPA())
+		want := engineHPAView(sc, parsed[0].Spec.HPA())
 		c, err := newCluster(ctx, sc, time.Now().Truncate(time.Second))
 		if err != nil {
 			t.Fatalf("seed %#x: %v\n%s", seed, err, sc.manifestJSON())

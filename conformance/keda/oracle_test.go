@@ -19,11 +19,12 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/meta/testrestmapper"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	scalefake "k8s.io/client-go/scale/fake"
 	core "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/events"
@@ -137,16 +138,22 @@ func (vs *valueServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 var gvkr = &kedav1alpha1.GroupVersionKindResource{Group: "apps", Version: "v1", Kind: "Deployment", Resource: "deployments"}
 
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := kedav1alpha1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}
+// scheme and restMapper are built once and shared by the scenarios' fake
+// clients, which only read them. The scheme holds the API groups KEDA
+// reads and writes here: the fake client's tracker rebuilds a REST mapper
+// from the whole scheme at every write.
+var (
+	scheme = sync.OnceValue(func() *runtime.Scheme {
+		s := runtime.NewScheme()
+		for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, autoscalingv2.AddToScheme, kedav1alpha1.AddToScheme} {
+			if err := add(s); err != nil {
+				panic(err)
+			}
+		}
+		return s
+	})
+	restMapper = sync.OnceValue(func() meta.RESTMapper { return testrestmapper.TestOnlyStaticRESTMapper(scheme()) })
+)
 
 // cluster is the world upstream KEDA observes through its fake clients: the
 // ScaledObject, the Deployment it scales (its scale subresource and its
@@ -166,7 +173,7 @@ type cluster struct {
 }
 
 func newCluster(ctx context.Context, sc *scenario, created time.Time) (*cluster, error) {
-	c := &cluster{sc: sc, scheme: newScheme(), replicas: sc.initial}
+	c := &cluster{sc: sc, scheme: scheme(), replicas: sc.initial}
 	so := sc.object.DeepCopy()
 	so.UID = "5ca1ed0b-1ec7-0000-0000-000000000001"
 	so.Generation = 1
@@ -189,6 +196,7 @@ func newCluster(ctx context.Context, sc *scenario, created time.Time) (*cluster,
 	}
 	c.client = fake.NewClientBuilder().
 		WithScheme(c.scheme).
+		WithRESTMapper(restMapper()).
 		WithObjects(so, deploy).
 		WithStatusSubresource(&kedav1alpha1.ScaledObject{}, &autoscalingv2.HorizontalPodAutoscaler{}, &appsv1.Deployment{}).
 		Build()
@@ -421,6 +429,23 @@ func hpaView(h *autoscalingv2.HorizontalPodAutoscaler) string {
 		minR = *h.Spec.MinReplicas
 	}
 	fmt.Fprintf(&b, "min=%d max=%d", minR, h.Spec.MaxReplicas)
+	// The behavior as KEDA writes it; the API server's defaults, which the
+	// engine's behavior includes, are the HPA suite's business.
+	if bh := h.Spec.Behavior; bh == nil {
+		b.WriteString(" behavior=none")
+	} else {
+		for _, r := range []struct {
+			name  string
+			rules *autoscalingv2.HPAScalingRules
+		}{{"scaleUp", bh.ScaleUp}, {"scaleDown", bh.ScaleDown}} {
+			if r.rules != nil && r.rules.SelectPolicy != nil && *r.rules.SelectPolicy == autoscalingv2.DisabledPolicySelect {
+				fmt.Fprintf(&b, " %s=Disabled", r.name)
+			}
+			if r.rules != nil && r.rules.StabilizationWindowSeconds != nil {
+				fmt.Fprintf(&b, " %s.window=%ds", r.name, *r.rules.StabilizationWindowSeconds)
+			}
+		}
+	}
 	for _, m := range h.Spec.Metrics {
 		switch m.Type {
 		case autoscalingv2.ExternalMetricSourceType:
@@ -456,9 +481,39 @@ func targetString(t autoscalingv2.MetricTarget) string {
 	return string(t.Type)
 }
 
-func engineHPAView(s hpa.Spec) string {
+// windowSet reports whether the ScaledObject's HPA behavior sets the
+// direction's stabilizationWindowSeconds.
+func windowSet(sc *scenario, dir string) bool {
+	a := sc.object.Spec.Advanced
+	if a == nil || a.HorizontalPodAutoscalerConfig == nil || a.HorizontalPodAutoscalerConfig.Behavior == nil {
+		return false
+	}
+	bh := a.HorizontalPodAutoscalerConfig.Behavior
+	if dir == "up" {
+		return bh.ScaleUp != nil && bh.ScaleUp.StabilizationWindowSeconds != nil
+	}
+	return bh.ScaleDown != nil && bh.ScaleDown.StabilizationWindowSeconds != nil
+}
+
+func engineHPAView(sc *scenario, s hpa.Spec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "min=%d max=%d", s.MinReplicas, s.MaxReplicas)
+	if bh := s.Behavior; bh == nil {
+		b.WriteString(" behavior=none")
+	} else {
+		for _, r := range []struct {
+			name  string
+			rules hpa.Rules
+			set   bool // stabilizationWindowSeconds written in the ScaledObject
+		}{{"scaleUp", bh.ScaleUp, windowSet(sc, "up")}, {"scaleDown", bh.ScaleDown, windowSet(sc, "down")}} {
+			if r.rules.SelectPolicy == hpa.Disabled {
+				fmt.Fprintf(&b, " %s=Disabled", r.name)
+			}
+			if r.set {
+				fmt.Fprintf(&b, " %s.window=%ds", r.name, int64(r.rules.StabilizationWindow/time.Second))
+			}
+		}
+	}
 	for _, m := range s.Metrics {
 		switch m.Type {
 		case hpa.External:

@@ -262,6 +262,17 @@ func newScenario(index int, seed uint64, baseURL string) *scenario {
 		ObjectMeta: metav1.ObjectMeta{Name: objectName, Namespace: namespace},
 		Spec:       spec,
 	}
+	// Annotations the scale loop and the generated HPA read (not the ones
+	// that pause the ScaledObject, which stop the loop). A value that is not
+	// a boolean counts as true.
+	for _, a := range []string{kedav1alpha1.ForceActivationAnnotation, kedav1alpha1.PausedScaleInAnnotation, kedav1alpha1.PausedScaleOutAnnotation} {
+		if pick(0.07) {
+			if sc.object.Annotations == nil {
+				sc.object.Annotations = map[string]string{}
+			}
+			sc.object.Annotations[a] = oneOf("true", "false", "TRUE", "0", "yes")
+		}
+	}
 
 	// Timing.
 	sc.duration = time.Duration(20+r.IntN(26)) * time.Minute
