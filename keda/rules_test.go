@@ -451,3 +451,38 @@ func TestCronWindow(t *testing.T) {
 		}
 	}
 }
+
+// prometheusScaler.ExecutePromQuery: an empty result, NaN and ±Inf read as
+// 0 with ignoreNullValues (the default) and as errors without it; other
+// scalers treat an empty result as an error.
+func TestPrometheusNullValues(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		kind       ScalerKind
+		failOnNull bool
+		r          Reading
+		wantErr    bool
+	}{
+		{"empty ignored", Prometheus, false, Reading{Empty: true}, false},
+		{"NaN ignored", Prometheus, false, Reading{Value: math.NaN()}, false},
+		{"-Inf ignored", Prometheus, false, Reading{Value: math.Inf(-1)}, false},
+		{"empty rejected", Prometheus, true, Reading{Empty: true}, true},
+		{"NaN rejected", Prometheus, true, Reading{Value: math.NaN()}, true},
+		{"+Inf rejected", Prometheus, true, Reading{Value: math.Inf(1)}, true},
+		{"value accepted", Prometheus, true, Reading{Value: 7}, false},
+		{"metrics-api empty", MetricsAPI, false, Reading{Empty: true}, true},
+		{"kafka empty", Kafka, false, Reading{Empty: true, Partitions: 3}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := prom(0, "", 10, 0)
+			tr.Kind, tr.FailOnNull = tc.kind, tc.failOnNull
+			got := tr.observe(at(0), tc.r)
+			if got.err != tc.wantErr {
+				t.Fatalf("error %v, want %v", got.err, tc.wantErr)
+			}
+			if !got.err && tc.r.Value != 7 && (got.milli != 0 || got.active) {
+				t.Errorf("served %d m active=%v, want 0 m inactive", got.milli, got.active)
+			}
+		})
+	}
+}

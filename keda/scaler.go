@@ -21,6 +21,11 @@ type Reading struct {
 	Partitions, PartitionsWithLag int64
 	// Failed marks a query that returned an error.
 	Failed bool
+	// Empty marks a query that returned no value: a prometheus query whose
+	// series is stale or absent. The prometheus scaler reads it as 0, or as
+	// an error with ignoreNullValues "false" (Trigger.FailOnNull); every
+	// other scaler reads it as an error.
+	Empty bool
 }
 
 // scalerResult is a scaler's answer to GetMetricsAndActivity.
@@ -40,26 +45,32 @@ func (t *Trigger) observe(now time.Time, r Reading) scalerResult {
 		if within {
 			v = float64(t.Cron.DesiredReplicas)
 		}
-		return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: within}
+		m, f := quantity(v)
+		return scalerResult{milli: m, approx: f, active: within}
 	case Kafka:
-		if r.Failed {
+		if r.Failed || r.Empty {
 			return scalerResult{err: true}
 		}
 		lag := int64(r.Value)
 		v := float64(t.kafkaLag(lag, r))
-		return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: float64(lag) > t.Activation}
+		m, f := quantity(v)
+		return scalerResult{milli: m, approx: f, active: float64(lag) > t.Activation}
 	}
-	if r.Failed {
+	if r.Failed || (r.Empty && t.Kind != Prometheus) {
 		return scalerResult{err: true}
 	}
 	v := r.Value
-	if t.Kind == Prometheus && (math.IsNaN(v) || math.IsInf(v, 0)) {
-		// prometheusScaler.ExecutePromQuery: a NaN or ±Inf result is 0
-		// with ignoreNullValues (the default), before the activation test
-		// of GetMetricsAndActivity.
+	if t.Kind == Prometheus && (r.Empty || math.IsNaN(v) || math.IsInf(v, 0)) {
+		// prometheusScaler.ExecutePromQuery: an empty result, NaN or ±Inf
+		// is 0 with ignoreNullValues (the default), before the activation
+		// test of GetMetricsAndActivity, and an error without it.
+		if t.FailOnNull {
+			return scalerResult{err: true}
+		}
 		v = 0
 	}
-	return scalerResult{milli: metricInMilli(v), approx: metricFloat(v), active: v > t.Activation}
+	m, f := quantity(v)
+	return scalerResult{milli: m, approx: f, active: v > t.Activation}
 }
 
 // kafkaLag mirrors the cap at the end of kafkaScaler.getTotalLag.
@@ -100,58 +111,46 @@ func nextFactor(totalLag, partitions, threshold int64) int64 {
 // rounds to the nearest milli, and read back with MilliValue(). Values
 // beyond the int64 range of milli-units saturate.
 func metricInMilli(v float64) int64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return 0
-	}
-	var buf [32]byte
-	b := strconv.AppendFloat(buf[:0], v, 'f', 3, 64)
-	m, err := parseMilli3(b)
-	if err != nil {
-		return math.MaxInt64
-	}
+	m, _ := quantity(v)
 	return m
-}
-
-// parseMilli3 reads a non-negative "%.3f" string as milli-units.
-func parseMilli3(b []byte) (int64, error) {
-	var m int64
-	for _, c := range b {
-		if c == '.' {
-			continue
-		}
-		if c < '0' || c > '9' || m > (math.MaxInt64-9)/10 {
-			return 0, fmt.Errorf("out of range")
-		}
-		m = m*10 + int64(c-'0')
-	}
-	return m, nil
 }
 
 // metricFloat mirrors Quantity.AsApproximateFloat64 of the quantity
 // GenerateMetricInMili builds for v: the value a scalingModifiers formula
-// reads for the trigger. ParseQuantity reads a "%.3f" string of up to 18
-// digits as an int64 milli-quantity (asFloat of metricInMilli); a longer one
-// (v >= 1e15) as an inf.Dec that it rounds to nano scale, whose float is
-// the unscaled nano value rounded to float64, times 10^-9, which can differ
-// from value × 10^-3 in the last place.
+// reads for the trigger.
 func metricFloat(v float64) float64 {
+	_, f := quantity(v)
+	return f
+}
+
+// quantity is metricInMilli and metricFloat of v, from one formatting.
+// ParseQuantity reads a "%.3f" string of up to 18 digits as an int64
+// milli-quantity (asFloat of the milli-value); a longer one (v >= 1e15) as
+// an inf.Dec that it rounds to nano scale, whose float is the unscaled nano
+// value rounded to float64, times 10^-9, which can differ from value ×
+// 10^-3 in the last place.
+func quantity(v float64) (milli int64, approx float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return 0
+		return 0, 0
 	}
 	var buf [400]byte
 	b := strconv.AppendFloat(buf[:0], v, 'f', 3, 64)
-	digits := b[:0]
+	m, err := parseMilli3(b)
+	if err != nil {
+		m = math.MaxInt64
+	}
+	digits := len(b) - 1 // without the point
+	if digits <= 18 {
+		return m, asFloat(m)
+	}
+	d := b[:0]
 	for _, c := range b {
 		if c != '.' {
-			digits = append(digits, c)
+			d = append(d, c)
 		}
 	}
-	if len(digits) <= 18 {
-		m, _ := strconv.ParseInt(string(digits), 10, 64)
-		return asFloat(m)
-	}
-	nano, _ := strconv.ParseFloat(string(digits)+"000000", 64)
-	return nano * math.Pow10(-9)
+	nano, _ := strconv.ParseFloat(string(d)+"000000", 64)
+	return m, nano * math.Pow10(-9)
 }
 
 // asFloat mirrors Quantity.AsApproximateFloat64 for a milli-quantity:
@@ -205,4 +204,19 @@ func (c *CronSchedule) within(now time.Time) bool {
 		return cur.After(nextStart) && cur.Before(nextEnd)
 	}
 	return cur.After(nextStart) || cur.Before(nextEnd)
+}
+
+// parseMilli3 reads a non-negative "%.3f" string as milli-units.
+func parseMilli3(b []byte) (int64, error) {
+	var m int64
+	for _, c := range b {
+		if c == '.' {
+			continue
+		}
+		if c < '0' || c > '9' || m > (math.MaxInt64-9)/10 {
+			return 0, fmt.Errorf("out of range")
+		}
+		m = m*10 + int64(c-'0')
+	}
+	return m, nil
 }

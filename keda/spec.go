@@ -105,6 +105,10 @@ type Trigger struct {
 	// UseCachedMetrics serves the HPA the reading of the last poll instead
 	// of querying the source.
 	UseCachedMetrics bool
+	// FailOnNull is a prometheus trigger's ignoreNullValues "false": an
+	// empty result, NaN or ±Inf is an error. The zero value is KEDA's
+	// default (ignoreNullValues "true": they read as 0).
+	FailOnNull bool
 	// Kafka holds the kafka scaler's options.
 	Kafka KafkaOptions
 	// Cron is the schedule of a cron trigger.

@@ -377,7 +377,7 @@ func (c *scalerConfig) prometheus(out *keda.Trigger) {
 	out.Activation, _ = c.float(param{name: "activationThreshold"})
 	c.str(param{name: "namespace"})
 	c.keyValues(param{name: "customHeaders"})
-	c.bool(param{name: "ignoreNullValues", def: "true"})
+	out.FailOnNull = !c.bool(param{name: "ignoreNullValues", def: "true"})
 	c.bool(param{name: "unsafeSsl"})
 	c.str(param{name: "awsRegion"})
 	c.duration(param{name: "timeout"})

@@ -1040,7 +1040,7 @@ func TestParsePrometheusMetadata(t *testing.T) {
     customHeaders: "X-Scope-OrgID=team-a"
 `,
 			check: func(t *testing.T, s keda.Spec) {
-				want := keda.Trigger{Name: "rps", Kind: keda.Prometheus, MetricName: "s0-prometheus", MetricType: hpa.AverageValue, Target: 50.5, TargetMilli: 50_500, Activation: 2}
+				want := keda.Trigger{Name: "rps", Kind: keda.Prometheus, MetricName: "s0-prometheus", MetricType: hpa.AverageValue, Target: 50.5, TargetMilli: 50_500, Activation: 2, FailOnNull: true}
 				if diff := cmp.Diff(want, s.Triggers[0]); diff != "" {
 					t.Error(diff)
 				}
