@@ -27,6 +27,9 @@ func MilliFromFloat(v float64) (int64, error) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("%v is not a finite number", v)
 	}
+	if m, ok := exactMilli(v); ok {
+		return m, nil
+	}
 	var buf [32]byte
 	return parseMilli(strconv.AppendFloat(buf[:0], v, 'e', -1, 64))
 }
@@ -151,4 +154,21 @@ scan:
 		return -int64(m), nil
 	}
 	return int64(m), nil
+}
+
+// exactMilli is the fast path of MilliFromFloat for a value that is a
+// whole number of milli-units: below 1e9 in magnitude, when v × 1000 is a
+// whole number n and n / 1000 reads back as v, the shortest decimal form
+// of v is n / 1000 (any other decimal within v's rounding interval has at
+// least 15 significant digits), so its milli-value is n.
+func exactMilli(v float64) (int64, bool) {
+	if !(v > -1e9 && v < 1e9) {
+		return 0, false
+	}
+	m := v * 1000
+	n := math.Round(m)
+	if m != n || n/1000 != v {
+		return 0, false
+	}
+	return int64(n), true
 }

@@ -2,6 +2,8 @@ package hpa
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -221,4 +223,46 @@ func milliSign(k int64) int64 {
 		return -1
 	}
 	return 1
+}
+
+// The fast path of MilliFromFloat agrees with the decimal path on values
+// with up to three decimals and on random values.
+func TestExactMilliAgreesWithDecimalPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	slow := func(v float64) int64 {
+		var buf [32]byte
+		m, err := parseMilli(strconv.AppendFloat(buf[:0], v, 'e', -1, 64))
+		if err != nil {
+			t.Fatalf("%v: %v", v, err)
+		}
+		return m
+	}
+	hits := 0
+	for i := range 200_000 {
+		var v float64
+		switch i % 4 {
+		case 0:
+			v = float64(rng.Int64N(2e12)-1e12) / 1000
+		case 1:
+			v = float64(rng.Int64N(2e6)-1e6) / 1000
+		case 2:
+			v = (rng.Float64() - 0.5) * 2e9
+		default:
+			v = math.Float64frombits(rng.Uint64())
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 9e15 {
+				continue
+			}
+		}
+		m, ok := exactMilli(v)
+		if !ok {
+			continue
+		}
+		hits++
+		if want := slow(v); m != want {
+			t.Fatalf("exactMilli(%v) = %d, the decimal path gives %d", v, m, want)
+		}
+	}
+	if hits < 90_000 {
+		t.Errorf("the fast path took only %d values", hits)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -484,5 +486,33 @@ func TestPrometheusNullValues(t *testing.T) {
 				t.Errorf("served %d m active=%v, want 0 m inactive", got.milli, got.active)
 			}
 		})
+	}
+}
+
+// quantity's fast path agrees with the "%.3f" formatting of the value.
+func TestQuantityFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 300_000 {
+		var v float64
+		switch i % 5 {
+		case 0:
+			v = float64(rng.Int64N(2e12)) / 1000
+		case 1:
+			v = float64(rng.Int64N(2e9)) / 2000 // ties of half a milli
+		case 2:
+			v = rng.Float64() * 1e3
+		case 3:
+			v = rng.ExpFloat64() * 1e9
+		default:
+			v = float64(rng.Int64N(1e13)) + 0.0005
+		}
+		b := strconv.AppendFloat(nil, v, 'f', 3, 64)
+		want, err := parseMilli3(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, f := quantity(v); m != want || f != asFloat(want) {
+			t.Fatalf("quantity(%v) = %d, %v; %%.3f gives %s", v, m, f, b)
+		}
 	}
 }

@@ -133,6 +133,18 @@ func quantity(v float64) (milli int64, approx float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 		return 0, 0
 	}
+	if v < 1e12 {
+		// "%.3f" rounds v's exact binary value x to the nearest milli.
+		// x × 1000 = hi + lo exactly (FMA); with n = round(hi), hi − n is
+		// exact and x × 1000 − n ≈ (hi − n) + lo to ~1e-16. Clear of a
+		// half, n is the nearest milli; near one, format.
+		hi := v * 1000
+		lo := math.FMA(v, 1000, -hi)
+		n := math.Round(hi)
+		if f := (hi - n) + lo; f > -0.4999 && f < 0.4999 {
+			return int64(n), asFloat(int64(n))
+		}
+	}
 	var buf [400]byte
 	b := strconv.AppendFloat(buf[:0], v, 'f', 3, 64)
 	m, err := parseMilli3(b)
