@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/autoreplay/autoreplay/replay/trace"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Defaults of FitOptions.
@@ -312,6 +314,7 @@ func (g *fitRegion) fit(opt *FitOptions, arrivals bool) (FitResult, error) {
 
 	seg := make([]float64, len(g.rows)-1) // ∫ min(ready, MaxConsumers) dt per segment
 	c := make([]float64, len(ivs))
+	x, y := make([]float64, len(ivs)), make([]float64, len(ivs))
 	best := -1.0
 	for k := range opt.maxDelay()/opt.delayStep() + 1 {
 		d := k * opt.delayStep()
@@ -329,7 +332,7 @@ func (g *fitRegion) fit(opt *FitOptions, arrivals bool) (FitResult, error) {
 				c[i] += v
 			}
 		}
-		mu, rss, sse, ok := regress(ivs, c, arrivals)
+		mu, rss, sse, ok := regress(ivs, c, x, y, arrivals)
 		if !ok {
 			continue
 		}
@@ -388,46 +391,42 @@ func (g *fitRegion) intervals(opt *FitOptions, arrivals bool) []fitInterval {
 	return ivs
 }
 
-// regress fits μ for the interval capacities c (∫ ready dt per interval).
+// regress fits μ for the interval capacities c (∫ ready dt per interval)
+// by least squares through the origin (gonum's stat.LinearRegression):
+// A − ΔL on C with arrivals; the block-centred ΔL/Δt on the block-centred
+// C/Δt without (its slope is −μ). x and y are scratch space of len(ivs).
 // It returns μ, the residual sum of squares the fit minimized, the sum of
 // squared residuals of the lag change in items, and false when μ is not
 // identifiable.
-func regress(ivs []fitInterval, c []float64, arrivals bool) (mu, rss, sse float64, ok bool) {
+func regress(ivs []fitInterval, c, x, y []float64, arrivals bool) (mu, rss, sse float64, ok bool) {
+	var sx2 float64 // Σ (C/Δt)², the scale of the centred x
 	if arrivals {
-		// A − ΔL = μ·C through the origin.
-		var scy, scc float64
 		for i, iv := range ivs {
-			scy += c[i] * (iv.in - iv.dL)
-			scc += c[i] * c[i]
+			x[i], y[i] = c[i], iv.in-iv.dL
 		}
-		if scc == 0 {
-			return 0, 0, 0, false
-		}
-		mu = scy / scc
-		for i, iv := range ivs {
-			e := iv.in - iv.dL - mu*c[i]
-			rss += e * e
-		}
-		return mu, rss, rss, true
+	} else {
+		forBlocks(ivs, c, func(i int, xt, yt float64) {
+			x[i], y[i] = xt, yt
+			v := c[i] / ivs[i].dt
+			sx2 += v * v
+		})
 	}
-	// ΔL/Δt = a_b − μ·C/Δt, less the block means.
-	var sxy, sxx, sx2 float64
-	forBlocks(ivs, c, func(i int, xt, yt float64) {
-		sxy += xt * yt
-		sxx += xt * xt
-		x := c[i] / ivs[i].dt
-		sx2 += x * x
-	})
-	if sxx <= 1e-12*sx2 {
+	if sxx := floats.Dot(x, x); sxx == 0 || sxx <= 1e-12*sx2 {
 		return 0, 0, 0, false
 	}
-	mu = -sxy / sxx
-	forBlocks(ivs, c, func(i int, xt, yt float64) {
-		e := yt + mu*xt
+	_, beta := stat.LinearRegression(x, y, nil, true)
+	mu = beta
+	if !arrivals {
+		mu = -beta
+	}
+	for i := range ivs {
+		e := y[i] - beta*x[i]
 		rss += e * e
-		e *= ivs[i].dt
+		if !arrivals {
+			e *= ivs[i].dt
+		}
 		sse += e * e
-	})
+	}
 	return mu, rss, sse, true
 }
 

@@ -82,7 +82,7 @@ type RegionResult struct {
 // QueueBalance accounts for a closed-loop queue over the replay:
 // Initial + Arrived = Processed + Final.
 type QueueBalance struct {
-	Series                              string
+	Series                             string
 	Initial, Arrived, Processed, Final float64
 	// Unobservable counts intervals whose arrivals could not be derived
 	// from the recorded lag (it was 0 at their end) and were taken as 0.
