@@ -12,7 +12,7 @@ import (
 // held is the latest sample of one trace column.
 type held struct {
 	v      float64
-	t      time.Time
+	t      int64        // Unix nanoseconds (no pointer: no write barrier per cell)
 	status trace.Status // Absent: no sample yet
 	line   int
 }
@@ -65,7 +65,8 @@ type region struct {
 	scrapes                  []scrape // queue; scrapes[head:] are live
 	head                     int
 	free                     [][]trace.Value
-	direct                   bool          // no pipeline: read the source at the step
+	direct                   bool // no pipeline: read the source at the step
+	staleness                time.Duration
 	now                      []trace.Value // the direct read
 
 	modelT time.Time
@@ -92,6 +93,7 @@ func newRegion(rp *Replay, s *trace.Sample) *region {
 		stale:  make([]bool, len(rp.inputs)),
 	}
 	g.direct = cfg.Pipeline == Pipeline{}
+	g.staleness = cfg.staleness()
 	g.now = make([]trace.Value, len(rp.inputs))
 	g.out = Row{Region: s.Region, Seen: make([]trace.Value, len(rp.inputs)), Actual: make([]float64, len(cfg.Workloads))}
 	g.limits = make([]int32, len(cfg.Workloads))
@@ -163,7 +165,7 @@ func (g *region) row(s *trace.Sample) error {
 func (g *region) apply(s *trace.Sample) {
 	for i, v := range s.Values {
 		if v.Status != trace.Absent {
-			g.hold[i] = held{v: v.V, t: s.Time, status: v.Status, line: s.Line}
+			g.hold[i] = held{v: v.V, t: s.Time.UnixNano(), status: v.Status, line: s.Line}
 		}
 	}
 	if s.HasReplicas {
@@ -308,7 +310,7 @@ func (g *region) fresh(i int, t time.Time) trace.Value {
 		g.stale[i] = false
 		return trace.Value{Status: trace.Failed}
 	}
-	if age := t.Sub(h.t); age > g.cfg.staleness() {
+	if age := time.Duration(t.UnixNano() - h.t); age > g.staleness {
 		if !g.stale[i] {
 			g.stale[i] = true
 			g.rp.warn(g, t, h.line, "series %q: no sample for %v (last at line %d): it has no value until the next sample", in.name, age, h.line)
@@ -474,12 +476,9 @@ func (g *region) poll(t time.Time) error {
 	g.polls++
 	vals := g.read(t)
 	r := g.begin(t, KEDAPoll)
-	for k := range g.readings {
-		g.readings[k] = keda.Reading{}
-	}
 	for i := range g.rp.inputs {
 		in := &g.rp.inputs[i]
-		g.readings[in.index] = in.reading(vals[i])
+		in.read(&g.readings[in.index], vals[i])
 		r.Seen[i] = vals[i]
 	}
 	d := g.so.Poll(t, g.target(), g.readings)
@@ -507,17 +506,14 @@ func (g *region) tick(t time.Time) error {
 		r.HPAReasons = d.Reasons
 		return g.finish(t, r, d.Desired)
 	}
-	for k := range g.readings {
-		g.readings[k] = keda.Reading{}
-	}
 	for i := range g.rp.inputs {
 		in := &g.rp.inputs[i]
-		g.readings[in.index] = in.reading(vals[i])
+		in.read(&g.readings[in.index], vals[i])
 	}
 	d := g.so.Reconcile(t, g.target(), g.readings)
 	for i := range g.rp.inputs {
 		r.Seen[i] = trace.Value{}
-		if ts := d.Triggers[g.rp.inputs[i].index]; ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached {
+		if ts := &d.Triggers[g.rp.inputs[i].index]; ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached {
 			r.Seen[i] = vals[i]
 		}
 	}

@@ -61,8 +61,8 @@ func (w Warning) String() string {
 type Result struct {
 	Loop    Loop
 	Regions []RegionResult
-	// Warnings are the first MaxWarnings problems in time order per
-	// region; WarningsDropped counts the others.
+	// Warnings are the first MaxWarnings problems, in the order the
+	// replay met them; WarningsDropped counts the others.
 	Warnings        []Warning
 	WarningsDropped int
 }
@@ -249,26 +249,17 @@ func milli(v trace.Value) hpa.Observation {
 	return hpa.Observation{Milli: m}
 }
 
-// reading converts a value a KEDA trigger reads.
-func (in *input) reading(v trace.Value) keda.Reading {
-	var r keda.Reading
-	switch v.Status {
-	case trace.Present:
-		r.Value = v.V
-		r.Failed = in.kafka && !finite(v.V) // a consumer group's lag is a count
-	case trace.Failed:
-		r.Failed = true
-	default:
-		r.Empty = true
-	}
+// read sets r to what a KEDA trigger reads for v.
+func (in *input) read(r *keda.Reading, v trace.Value) {
+	*r = keda.Reading{Value: v.V, Failed: v.Status == trace.Failed, Empty: v.Status == trace.Absent}
 	if in.kafka {
+		r.Failed = r.Failed || (v.Status == trace.Present && !finite(v.V)) // a consumer group's lag is a count
 		r.Partitions = in.partitions
 		r.PartitionsWithLag = in.partitions
 		if lag := v.V; lag < float64(in.partitions) {
 			r.PartitionsWithLag = int64(max(0, lag))
 		}
 	}
-	return r
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -206,6 +206,17 @@ func TestStaleness(t *testing.T) {
 		t.Errorf("warnings %v, want one stale-series warning", res.Warnings)
 	}
 
+	tr = newTrace("rps").add(0, 300).add(400, 300)
+	rows, res = collect(t, Config{HPA: externalHPA("rps", 100_000, 1, 10), Staleness: -1}, tr)
+	for _, r := range rows {
+		if r.Seen[0].Status != trace.Present {
+			t.Fatalf("negative staleness: t=%v seen %+v, want samples never stale", r.Time.Sub(epoch), r.Seen[0])
+		}
+	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("negative staleness: warnings %v", res.Warnings)
+	}
+
 	tr = newTrace("q").add(0, 500).add(600, 500)
 	rows, _ = collect(t, Config{ScaledObject: promSO(0, 10, 100, "q"), Staleness: time.Minute}, tr)
 	for _, r := range rows {
