@@ -65,10 +65,10 @@ spec:
 	q := res.Regions[0].Queues[0]
 	fmt.Printf("arrived %.0f, processed %.0f, left %.0f\n", q.Arrived, q.Processed, q.Final)
 	// Output:
-	// time,loop,region,event,replicas,pods,ready,desired,rescale,recorded,backlog,actual:backlog,reasons
-	// 2026-01-05T09:00:45Z,closed,,poll,0,0,0,1,true,,1800,1800,Active+Activated
-	// 2026-01-05T09:00:45Z,closed,,hpa,1,1,0,4,true,,1800,1800,ScaleUpLimit
-	// 2026-01-05T09:01:00Z,closed,,hpa,4,4,0,8,true,,3600,3600,ScaleUpLimit
-	// 2026-01-05T09:01:15Z,closed,,hpa,8,8,4,10,true,,3400,3400,ScaleDownStabilized+TooManyReplicas
+	// time,region,replicas,desired,source,loop,ready,recorded,backlog,actual:backlog,reasons
+	// 2026-01-05T09:00:45Z,,1,1,keda,closed,0,,1800,1800,Active+Activated
+	// 2026-01-05T09:00:45Z,,4,18,hpa,closed,0,,1800,1800,ScaleUpLimit
+	// 2026-01-05T09:01:00Z,,8,36,hpa,closed,0,,3600,3600,ScaleUpLimit
+	// 2026-01-05T09:01:15Z,,10,34,hpa,closed,4,,3400,3400,ScaleDownStabilized+TooManyReplicas
 	// arrived 10800, processed 10800, left 0
 }

@@ -74,6 +74,8 @@ type region struct {
 	stale  []bool // per input: inside a stale stretch (warned)
 
 	ticks, polls int
+	hd           hpa.Decision  // the last HPA step's decision
+	kd           keda.Decision // the last KEDA step's decision
 	out          Row
 	obs          []hpa.Observation
 	readings     []keda.Reading
@@ -456,16 +458,23 @@ func (g *region) begin(t time.Time, ev Event) *Row {
 		r.Actual[i] = g.actual(i).V
 	}
 	r.HPAReasons, r.KEDAReasons = 0, 0
+	r.Recommendation, r.HasRecommendation = 0, false
+	r.HPA, r.KEDA = nil, nil
 	return r
 }
 
-// finish applies the step's outcome and emits the row.
+// finish applies the step's outcome, sets the ready pods after it, and
+// emits the row.
 func (g *region) finish(t time.Time, r *Row, desired int32) error {
 	r.Desired = desired
 	r.Rescale = desired != r.Replicas
 	if r.Rescale {
 		g.replicas = desired
 		g.pods.scale(t, desired)
+	}
+	r.Ready = desired
+	if g.cfg.Loop() == ClosedLoop {
+		r.Ready = g.pods.ready
 	}
 	return g.rp.emit(r)
 }
@@ -481,9 +490,9 @@ func (g *region) poll(t time.Time) error {
 		in.read(&g.readings[in.index], vals[i])
 		r.Seen[i] = vals[i]
 	}
-	d := g.so.Poll(t, g.target(), g.readings)
-	r.KEDAReasons = d.Reasons
-	return g.finish(t, r, d.Desired)
+	g.kd = g.so.Poll(t, g.target(), g.readings)
+	r.KEDAReasons, r.KEDA = g.kd.Reasons, &g.kd
+	return g.finish(t, r, g.kd.Desired)
 }
 
 // tick runs an HPA reconcile at t.
@@ -496,27 +505,30 @@ func (g *region) tick(t time.Time) error {
 		for i := range g.rp.inputs {
 			g.obs[g.rp.inputs[i].index] = milli(vals[i])
 		}
-		d := g.hpa.Step(t, g.target(), g.obs)
+		g.hd = g.hpa.Step(t, g.target(), g.obs)
 		for i := range g.rp.inputs {
 			r.Seen[i] = trace.Value{}
-			if d.Proposals != nil {
+			if g.hd.Proposals != nil {
 				r.Seen[i] = vals[i]
 			}
 		}
-		r.HPAReasons = d.Reasons
-		return g.finish(t, r, d.Desired)
+		r.HPAReasons, r.HPA = g.hd.Reasons, &g.hd
+		r.Recommendation, r.HasRecommendation = g.hd.Recommendation, g.hd.Proposals != nil && !g.hd.Reasons.Has(hpa.ReasonFailedComputeMetricsReplicas)
+		return g.finish(t, r, g.hd.Desired)
 	}
 	for i := range g.rp.inputs {
 		in := &g.rp.inputs[i]
 		in.read(&g.readings[in.index], vals[i])
 	}
-	d := g.so.Reconcile(t, g.target(), g.readings)
+	g.kd = g.so.Reconcile(t, g.target(), g.readings)
 	for i := range g.rp.inputs {
 		r.Seen[i] = trace.Value{}
-		if ts := &d.Triggers[g.rp.inputs[i].index]; ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached {
+		if ts := &g.kd.Triggers[g.rp.inputs[i].index]; ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached {
 			r.Seen[i] = vals[i]
 		}
 	}
-	r.KEDAReasons, r.HPAReasons = d.Reasons, d.HPA.Reasons
-	return g.finish(t, r, d.Desired)
+	r.KEDAReasons, r.HPAReasons = g.kd.Reasons, g.kd.HPA.Reasons
+	r.KEDA, r.HPA = &g.kd, &g.kd.HPA
+	r.Recommendation, r.HasRecommendation = g.kd.HPA.Recommendation, g.kd.HPA.Proposals != nil && !g.kd.HPA.Reasons.Has(hpa.ReasonFailedComputeMetricsReplicas)
+	return g.finish(t, r, g.kd.Desired)
 }

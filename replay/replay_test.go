@@ -99,6 +99,7 @@ func collect(t *testing.T, cfg Config, r *sliceReader) ([]Row, Result) {
 		c := *row
 		c.Seen = append([]trace.Value(nil), row.Seen...)
 		c.Actual = append([]float64(nil), row.Actual...)
+		c.HPA, c.KEDA = nil, nil // reused by the next step
 		rows = append(rows, c)
 		return nil
 	})

@@ -76,13 +76,17 @@ type Row struct {
 	Region string
 	// Event is the step.
 	Event Event
-	// Replicas is the workload's spec.replicas before the step, Pods the
-	// pods that exist and Ready those that are ready. In the open loop
-	// pods are ready at once: Pods == Ready == Replicas.
-	Replicas, Pods, Ready int32
+	// Replicas is the workload's spec.replicas before the step and Pods
+	// the pods that exist before it. In the open loop pods exist and are
+	// ready at once: Pods == Replicas.
+	Replicas, Pods int32
 	// Desired is spec.replicas after the step (Replicas when it did not
 	// rescale).
 	Desired int32
+	// Ready is the ready pods after the step: a scale-down has deleted
+	// pods, a scale-up's new pods are not ready until the startup delay has
+	// passed. In the open loop Ready == Desired.
+	Ready int32
 	// Rescale reports that the step changed spec.replicas.
 	Rescale bool
 	// Recorded is the replica count the trace recorded at Time (sample and
@@ -100,9 +104,21 @@ type Row struct {
 	// at Time before the pipeline: the queue's lag, or the utilization in
 	// percent.
 	Actual []float64
+	// Recommendation is what the metrics asked for at an HPA tick: the
+	// HPA's raw recommendation before stabilization, rate limits and
+	// bounds (hpa.Decision.Recommendation), when HasRecommendation (the
+	// HPA computed its metrics and took them). A poll has none.
+	Recommendation    int32
+	HasRecommendation bool
 	// HPAReasons and KEDAReasons are the decision's reasons.
 	HPAReasons  hpa.Reasons
 	KEDAReasons keda.Reasons
+	// HPA and KEDA are the step's decisions, for explanations: HPA at an
+	// HPA tick, KEDA for a ScaledObject (a poll's, or a reconcile's with
+	// its HPA decision in KEDA.HPA); nil otherwise. They and their slices
+	// are reused by the next step.
+	HPA  *hpa.Decision
+	KEDA *keda.Decision
 }
 
 // Reasons formats the row's reasons: the KEDA reasons, then the HPA

@@ -19,12 +19,14 @@ import (
 
 // TimelineWriter writes a timeline, one Row at a time, in a file format.
 // The writers in this package are NewCSVTimeline, NewJSONTimeline and
-// NewParquetTimeline; all write the same columns and are deterministic: the
-// same rows give the same bytes.
+// NewParquetTimeline; all write the same columns, keep the same rows (every
+// HPA tick, and the KEDA polls that changed the replicas) and are
+// deterministic: the same rows give the same bytes.
 type TimelineWriter interface {
-	// Write writes one row. Rows must have one Seen value per
-	// Columns.Series and one Actual value per Columns.Actual. The writer
-	// does not keep r.
+	// Write writes one row, or nothing for a KEDA poll that did not
+	// change the replicas (Event KEDAPoll, Rescale false). Rows must have
+	// one Seen value per Columns.Series and one Actual value per
+	// Columns.Actual. The writer does not keep r.
 	Write(r *Row) error
 	// Close flushes the buffered rows and finishes the format (a CSV
 	// header when no row was written, the closing brackets of JSON, the
@@ -41,19 +43,24 @@ type csvTimeline struct {
 }
 
 // NewCSVTimeline returns a TimelineWriter of CSV (RFC 4180, "\n" line ends,
-// quoted as encoding/csv quotes) to w: a header line, then one line per row.
-// The columns, all always present and in this order, are:
+// quoted as encoding/csv quotes) to w: a header line, then one line per HPA
+// tick and one per KEDA poll that changed the replicas; a poll that did not
+// is left out (Write returns nil). The columns, all always present and in
+// this order, are:
 //
 //	time        the step's time, RFC 3339 in UTC with nanoseconds
 //	            (time.RFC3339Nano: trailing zeros of the fraction dropped)
-//	loop        open or closed (Columns.Loop)
 //	region      the row's region; empty without a region column
-//	event       hpa (an HPA reconcile) or poll (a KEDA poll)
-//	replicas    spec.replicas before the step
-//	pods        the pods that exist before the step
-//	ready       the ready pods before the step
-//	desired     spec.replicas after the step
-//	rescale     true when the step changed spec.replicas, else false
+//	replicas    spec.replicas after the step (Row.Desired); whether the
+//	            step rescaled shows against the region's previous row
+//	desired     what the metrics asked for: at an hpa row the HPA's raw
+//	            recommendation before stabilization, rate limits and
+//	            bounds (Row.Recommendation), empty when the HPA computed no
+//	            metrics or refused them (FailedComputeMetricsReplicas); at
+//	            a keda row the poll's target (Row.Desired)
+//	source      hpa (an HPA reconcile) or keda (a KEDA poll)
+//	loop        open or closed (Columns.Loop)
+//	ready       the ready pods after the step (Row.Ready)
 //	recorded    the replicas the trace recorded (sample and hold); empty
 //	            when the trace has no replicas column
 //	<series>    one column per Columns.Series, named as the series: the
@@ -92,22 +99,27 @@ func (t *csvTimeline) Write(r *Row) error {
 	if err := t.out.check(t.c, r); err != nil {
 		return err
 	}
+	if !keepRow(r) {
+		return nil
+	}
 	if !t.header {
 		t.writeHeader()
 	}
 	b := r.Time.UTC().AppendFormat(t.out.buf, time.RFC3339Nano)
 	b = append(b, ',')
-	b = append(b, t.c.Loop.String()...)
-	b = append(b, ',')
 	b = appendCSVField(b, r.Region)
 	b = append(b, ',')
-	b = append(b, r.Event.String()...)
-	for _, n := range [...]int32{r.Replicas, r.Pods, r.Ready, r.Desired} {
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(n), 10)
+	b = strconv.AppendInt(b, int64(r.Desired), 10)
+	b = append(b, ',')
+	if d, ok := rowDesired(r); ok {
+		b = strconv.AppendInt(b, int64(d), 10)
 	}
 	b = append(b, ',')
-	b = strconv.AppendBool(b, r.Rescale)
+	b = append(b, sourceName(r.Event)...)
+	b = append(b, ',')
+	b = append(b, t.c.Loop.String()...)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(r.Ready), 10)
 	b = append(b, ',')
 	if r.HasRecorded {
 		b = strconv.AppendInt(b, int64(r.Recorded), 10)
@@ -199,6 +211,37 @@ func (b *bufWriter) close() error {
 	return err
 }
 
+// keepRow reports whether the timeline writers write r: every HPA tick, and
+// a KEDA poll only when it changed the replicas.
+func keepRow(r *Row) bool {
+	return r.Event != KEDAPoll || r.Rescale
+}
+
+// sourceName is the source column of a row of event e: hpa or keda.
+func sourceName(e Event) string {
+	switch e {
+	case HPATick:
+		return "hpa"
+	case KEDAPoll:
+		return "keda"
+	}
+	return e.String()
+}
+
+// rowDesired is the desired column of r, when it has one: at a KEDA poll
+// the poll's target, else the HPA's raw recommendation when it computed
+// one. An HPA that refused its metrics (every metric failed, or some failed
+// and the rest would scale down) has none: its Recommendation is 0.
+func rowDesired(r *Row) (int32, bool) {
+	if r.Event == KEDAPoll {
+		return r.Desired, true
+	}
+	if r.HPAReasons.Has(hpa.ReasonFailedComputeMetricsReplicas) {
+		return 0, false
+	}
+	return r.Recommendation, r.HasRecommendation
+}
+
 // checkRow reports a row whose values do not match the columns.
 func checkRow(c Columns, r *Row) error {
 	if len(r.Seen) != len(c.Series) || len(r.Actual) != len(c.Actual) {
@@ -211,7 +254,7 @@ func checkRow(c Columns, r *Row) error {
 // timelineColumns returns the column names of the CSV and Parquet
 // timelines, or an error when a name is empty or repeated.
 func timelineColumns(c Columns) ([]string, error) {
-	names := []string{"time", "loop", "region", "event", "replicas", "pods", "ready", "desired", "rescale", "recorded"}
+	names := []string{"time", "region", "replicas", "desired", "source", "loop", "ready", "recorded"}
 	names = append(names, c.Series...)
 	for _, s := range c.Actual {
 		names = append(names, "actual:"+s)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,8 @@ var (
 	absentV = trace.Value{}
 )
 
-// timelineCase is a hand-built timeline covering the columns' cases.
+// timelineCase is a hand-built timeline covering the columns' cases. Its
+// rows include a poll that did not rescale, which the writers leave out.
 type timelineCase struct {
 	name string
 	c    Columns
@@ -68,6 +70,7 @@ func timelineCases() []timelineCase {
 		rows: []Row{{
 			Time: tlEpoch, Region: "eu", Event: HPATick,
 			Replicas: 3, Pods: 3, Ready: 3, Desired: 4, Rescale: true,
+			Recommendation: 6, HasRecommendation: true,
 			Recorded: 3, HasRecorded: true,
 			Seen:       []trace.Value{pv(12.5), failedV},
 			Actual:     []float64{12.5},
@@ -80,7 +83,8 @@ func timelineCases() []timelineCase {
 			KEDAReasons: kedaReasons(keda.ReasonActive, keda.ReasonFallbackApplied),
 		}, {
 			Time: tlEpoch.Add(15*time.Second + 250*time.Millisecond), Region: "us, west", Event: HPATick,
-			Replicas: 5, Pods: 6, Ready: 5, Desired: 2, Rescale: true,
+			Replicas: 5, Pods: 6, Ready: 2, Desired: 2, Rescale: true,
+			Recommendation: 1, HasRecommendation: true,
 			Recorded: 7, HasRecorded: true,
 			Seen:        []trace.Value{pv(math.Inf(1)), pv(math.Inf(-1))},
 			Actual:      []float64{-0.000125},
@@ -93,22 +97,43 @@ func timelineCases() []timelineCase {
 			Actual:      []float64{math.Inf(1)},
 			KEDAReasons: kedaReasons(keda.ReasonBelowMinReplicas),
 			HPAReasons:  hpaReasons(hpa.ReasonBelowMinReplicas),
+		}, {
+			Time: tlEpoch.Add(90 * time.Second), Region: "eu", Event: HPATick,
+			Replicas: 0, Pods: 0, Ready: 0, Desired: 0,
+			Recorded: 0, HasRecorded: true,
+			Seen:       []trace.Value{absentV, absentV},
+			Actual:     []float64{0},
+			HPAReasons: hpaReasons(hpa.ReasonScalingDisabled),
 		}},
 	}, {
 		name: "open",
 		c:    Columns{Loop: OpenLoop, Series: []string{"cpu"}},
 		rows: []Row{{
 			Time: tlEpoch, Event: HPATick, Replicas: 2, Pods: 2, Ready: 2, Desired: 2,
+			Recommendation: 2, HasRecommendation: true,
 			Seen:       []trace.Value{pv(61)},
 			HPAReasons: hpaReasons(hpa.ReasonWithinTolerance),
 		}, {
-			Time: tlEpoch.Add(15 * time.Second), Event: HPATick, Replicas: 2, Pods: 2, Ready: 2, Desired: 3, Rescale: true,
-			Seen: []trace.Value{pv(95.25)},
+			Time: tlEpoch.Add(15 * time.Second), Event: HPATick, Replicas: 2, Pods: 2, Ready: 4, Desired: 4, Rescale: true,
+			Recommendation: 5, HasRecommendation: true,
+			Seen:       []trace.Value{pv(95.25)},
+			HPAReasons: hpaReasons(hpa.ReasonScaleUpLimit),
 		}},
 	}, {
 		name: "empty",
 		c:    Columns{Loop: ClosedLoop, Series: []string{"lag"}, Actual: []string{"lag"}},
 	}}
+}
+
+// keptRows returns the rows the timeline writers write.
+func keptRows(rows []Row) []Row {
+	var kept []Row
+	for _, r := range rows {
+		if keepRow(&r) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }
 
 func hpaReasons(rs ...hpa.Reason) hpa.Reasons {
@@ -160,8 +185,9 @@ func TestTimelineCSVGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("encoding/csv: %v", err)
 			}
-			if len(recs) != len(tc.rows)+1 {
-				t.Fatalf("got %d records, want %d", len(recs), len(tc.rows)+1)
+			rows := keptRows(tc.rows)
+			if len(recs) != len(rows)+1 {
+				t.Fatalf("got %d records, want %d", len(recs), len(rows)+1)
 			}
 			names, err := timelineColumns(tc.c)
 			if err != nil {
@@ -170,17 +196,31 @@ func TestTimelineCSVGolden(t *testing.T) {
 			if diff := cmp.Diff(names, recs[0]); diff != "" {
 				t.Errorf("header mismatch (-want +got):\n%s", diff)
 			}
-			for i, r := range tc.rows {
+			// The contract's leading columns.
+			if diff := cmp.Diff([]string{"time", "region", "replicas", "desired", "source"}, recs[0][:5]); diff != "" {
+				t.Errorf("leading columns mismatch (-want +got):\n%s", diff)
+			}
+			for i, r := range rows {
 				rec := recs[i+1]
-				if got, want := rec[2], r.Region; got != want {
-					t.Errorf("row %d: region %q, want %q", i, got, want)
+				tm, err := time.Parse(time.RFC3339Nano, rec[0])
+				if err != nil || !tm.Equal(r.Time) || !strings.HasSuffix(rec[0], "Z") {
+					t.Errorf("row %d: time %q (%v), want %v in UTC", i, rec[0], err, r.Time)
+				}
+				desired := ""
+				if d, ok := rowDesired(&r); ok {
+					desired = strconv.Itoa(int(d))
+				}
+				got := rec[1:8]
+				want := []string{r.Region, strconv.Itoa(int(r.Desired)), desired, sourceName(r.Event),
+					tc.c.Loop.String(), strconv.Itoa(int(r.Ready)), ""}
+				if r.HasRecorded {
+					want[6] = strconv.Itoa(int(r.Recorded))
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("row %d: region..recorded mismatch (-want +got):\n%s", i, diff)
 				}
 				if got, want := rec[len(rec)-1], r.Reasons(); got != want {
 					t.Errorf("row %d: reasons %q, want Row.Reasons() %q", i, got, want)
-				}
-				tm, err := time.Parse(time.RFC3339Nano, rec[0])
-				if err != nil || !tm.Equal(r.Time) {
-					t.Errorf("row %d: time %q (%v), want %v", i, rec[0], err, r.Time)
 				}
 			}
 		})
@@ -262,7 +302,7 @@ func TestTimelineErrors(t *testing.T) {
 	}
 	for _, name := range []string{"csv", "parquet"} {
 		for _, c := range []Columns{
-			{Series: []string{"pods"}},
+			{Series: []string{"ready"}},
 			{Series: []string{"lag", "actual:lag"}, Actual: []string{"lag"}},
 			{Series: []string{"lag", "lag"}},
 			{Series: []string{""}},
@@ -320,8 +360,9 @@ type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 
-// timelineBenchRows returns n rows of a closed-loop KEDA timeline: an HPA tick every
-// 15 s with a poll between.
+// timelineBenchRows returns n rows of a closed-loop KEDA timeline: an HPA
+// tick every 15 s with a poll between that rescales (the writers write every
+// row).
 func timelineBenchRows(n int) (Columns, []Row) {
 	c := Columns{Loop: ClosedLoop, Recorded: true, Series: []string{"lag"}, Actual: []string{"lag"}}
 	rows := make([]Row, n)
@@ -329,10 +370,13 @@ func timelineBenchRows(n int) (Columns, []Row) {
 		r := &rows[i]
 		r.Time = tlEpoch.Add(time.Duration(i) * 7500 * time.Millisecond)
 		r.Event = HPATick
+		r.Replicas, r.Pods, r.Ready, r.Desired = 4, 5, 4, int32(4+i%3)
+		r.Recommendation, r.HasRecommendation = int32(5+i%4), true
 		if i%2 == 1 {
 			r.Event = KEDAPoll
+			r.Desired = int32(5 + i%3)
+			r.Recommendation, r.HasRecommendation = 0, false
 		}
-		r.Replicas, r.Pods, r.Ready, r.Desired = 4, 5, 4, int32(4+i%3)
 		r.Rescale = r.Desired != r.Replicas
 		r.Recorded, r.HasRecorded = 6, true
 		lag := 1000 + float64(i%977)*3.25

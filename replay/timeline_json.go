@@ -20,20 +20,25 @@ type jsonTimeline struct {
 // streamed as rows arrive, one row per line:
 //
 //	{"loop":"closed","series":["lag","cpu"],"actual":["lag"],"rows":[
-//	{"time":"2024-05-01T10:00:15Z","region":"eu","event":"hpa","replicas":3,"pods":3,"ready":3,"desired":4,"rescale":true,"recorded":null,"seen":{"lag":12.5,"cpu":"failed"},"actual":{"lag":12.5},"reasons":["ScaleUpLimit"]},
+//	{"time":"2024-05-01T10:00:15Z","region":"eu","replicas":4,"desired":6,"source":"hpa","ready":3,"recorded":null,"seen":{"lag":12.5,"cpu":"failed"},"actual":{"lag":12.5},"reasons":["ScaleUpLimit"]},
 //	...
 //	]}
 //
-// The header holds loop (open or closed), series (Columns.Series) and
-// actual (Columns.Actual). Every row object has the same keys in the same
-// order, with the meanings of the CSV columns (NewCSVTimeline):
+// The rows are those of the CSV timeline: every HPA tick, and the KEDA polls
+// that changed the replicas; Write returns nil for a poll that did not. The
+// header holds loop (open or closed; the rows do not repeat it), series
+// (Columns.Series) and actual (Columns.Actual). Every row object has the
+// same keys in the same order, with the meanings of the CSV columns
+// (NewCSVTimeline):
 //
 //	time      string, RFC 3339 in UTC with nanoseconds
 //	region    string; "" without a region column
-//	event     "hpa" or "poll"
-//	replicas, pods, ready, desired
-//	          numbers
-//	rescale   true or false
+//	replicas  number: spec.replicas after the step
+//	desired   number: the HPA's raw recommendation at an hpa row, the
+//	          poll's target at a keda row; null at an hpa row whose HPA
+//	          computed no metrics or refused them
+//	source    "hpa" or "keda"
+//	ready     number: the ready pods after the step
 //	recorded  number, or null when the trace has no replicas column
 //	seen      object: per series the step read, in Columns.Series order,
 //	          the value: a number, the string "NaN", "+Inf" or "-Inf" (JSON
@@ -74,6 +79,9 @@ func (t *jsonTimeline) Write(r *Row) error {
 	if err := t.out.check(t.c, r); err != nil {
 		return err
 	}
+	if !keepRow(r) {
+		return nil
+	}
 	b := t.out.buf
 	if t.rows > 0 {
 		b = append(b, ',')
@@ -83,18 +91,18 @@ func (t *jsonTimeline) Write(r *Row) error {
 	b = r.Time.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","region":`...)
 	b = appendJSONString(b, r.Region)
-	b = append(b, `,"event":"`...)
-	b = append(b, r.Event.String()...)
-	b = append(b, `","replicas":`...)
-	b = strconv.AppendInt(b, int64(r.Replicas), 10)
-	b = append(b, `,"pods":`...)
-	b = strconv.AppendInt(b, int64(r.Pods), 10)
-	b = append(b, `,"ready":`...)
-	b = strconv.AppendInt(b, int64(r.Ready), 10)
-	b = append(b, `,"desired":`...)
+	b = append(b, `,"replicas":`...)
 	b = strconv.AppendInt(b, int64(r.Desired), 10)
-	b = append(b, `,"rescale":`...)
-	b = strconv.AppendBool(b, r.Rescale)
+	b = append(b, `,"desired":`...)
+	if d, ok := rowDesired(r); ok {
+		b = strconv.AppendInt(b, int64(d), 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"source":"`...)
+	b = append(b, sourceName(r.Event)...)
+	b = append(b, `","ready":`...)
+	b = strconv.AppendInt(b, int64(r.Ready), 10)
 	b = append(b, `,"recorded":`...)
 	if r.HasRecorded {
 		b = strconv.AppendInt(b, int64(r.Recorded), 10)

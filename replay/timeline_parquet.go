@@ -29,16 +29,20 @@ type parquetTimeline struct {
 }
 
 // NewParquetTimeline returns a TimelineWriter of a Parquet file to w, with
-// the columns of NewCSVTimeline in the same order, typed:
+// the rows of NewCSVTimeline (every HPA tick, and the KEDA polls that
+// changed the replicas; Write returns nil for a poll that did not) and its
+// columns in the same order, typed:
 //
 //	time        INT64 TIMESTAMP(NANOS, UTC); a row outside 1677-09-21 to
 //	            2262-04-11, which the type cannot hold, is an error
-//	loop        STRING: open or closed
 //	region      STRING; "" without a region column
-//	event       STRING: hpa or poll
-//	replicas, pods, ready, desired
-//	            INT32
-//	rescale     BOOLEAN
+//	replicas    INT32: spec.replicas after the step
+//	desired     optional INT32: the HPA's raw recommendation at an hpa
+//	            row, the poll's target at a keda row; null at an hpa row
+//	            whose HPA computed no metrics or refused them
+//	source      STRING: hpa or keda
+//	loop        STRING: open or closed
+//	ready       INT32: the ready pods after the step
 //	recorded    optional INT32: null when the trace has no replicas column
 //	<series>    optional DOUBLE per Columns.Series: the value the controller
 //	            read (NaN and ±Inf as such); null when the step did not
@@ -60,8 +64,8 @@ func NewParquetTimeline(w io.Writer, c Columns) TimelineWriter {
 	str := parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
 	i32, f64 := parquet.Int(32), parquet.Leaf(parquet.DoubleType)
 	nodes := []parquet.Node{
-		parquet.Timestamp(parquet.Nanosecond), str, str, str, i32, i32, i32, i32,
-		parquet.Leaf(parquet.BooleanType), parquet.Optional(i32),
+		parquet.Timestamp(parquet.Nanosecond), str, i32, parquet.Optional(i32), str, str, i32,
+		parquet.Optional(i32),
 	}
 	for range c.Series {
 		nodes = append(nodes, parquet.Optional(f64))
@@ -109,15 +113,18 @@ func (t *parquetTimeline) Write(r *Row) error {
 	if err := checkRow(t.c, r); err != nil {
 		return err
 	}
+	if !keepRow(r) {
+		return nil
+	}
 	if r.Time.Before(time.Unix(0, math.MinInt64)) || r.Time.After(time.Unix(0, math.MaxInt64)) {
 		return fmt.Errorf("timeline: row at %s: Parquet timestamps in nanoseconds end in 1677 and 2262",
 			r.Time.UTC().Format(time.RFC3339Nano))
 	}
-	// The region, the event and the reasons share scratch; slice it once
+	// The region, the source and the reasons share scratch; slice it once
 	// all are in.
 	s := append(t.scratch[:0], r.Region...)
 	nr := len(s)
-	s = append(s, r.Event.String()...)
+	s = append(s, sourceName(r.Event)...)
 	ne := len(s)
 	t.reasons = reasonNames(t.reasons[:0], r)
 	for i, n := range t.reasons {
@@ -133,13 +140,16 @@ func (t *parquetTimeline) Write(r *Row) error {
 		row = append(row, v.Level(0, def, len(row)))
 	}
 	add(parquet.Int64Value(r.Time.UnixNano()), 0)
-	add(parquet.ByteArrayValue(t.loop), 0)
 	add(parquet.ByteArrayValue(s[:nr]), 0)
-	add(parquet.ByteArrayValue(s[nr:ne]), 0)
-	for _, n := range [...]int32{r.Replicas, r.Pods, r.Ready, r.Desired} {
-		add(parquet.Int32Value(n), 0)
+	add(parquet.Int32Value(r.Desired), 0)
+	if d, ok := rowDesired(r); ok {
+		add(parquet.Int32Value(d), 1)
+	} else {
+		add(parquet.NullValue(), 0)
 	}
-	add(parquet.BooleanValue(r.Rescale), 0)
+	add(parquet.ByteArrayValue(s[nr:ne]), 0)
+	add(parquet.ByteArrayValue(t.loop), 0)
+	add(parquet.Int32Value(r.Ready), 0)
 	if r.HasRecorded {
 		add(parquet.Int32Value(r.Recorded), 1)
 	} else {

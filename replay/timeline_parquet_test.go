@@ -92,9 +92,9 @@ func TestTimelineParquetRowGroups(t *testing.T) {
 		n, err := r.ReadRows(buf)
 		for _, row := range buf[:n] {
 			want := rows[i]
-			// time, region, desired, actual:lag, reasons
-			if got := time.Unix(0, row[0].Int64()); !got.Equal(want.Time) || row[7].Int32() != want.Desired ||
-				row[11].Double() != want.Actual[0] || string(row[12].ByteArray()) != want.Reasons() {
+			// time, replicas, actual:lag, reasons
+			if got := time.Unix(0, row[0].Int64()); !got.Equal(want.Time) || row[2].Int32() != want.Desired ||
+				row[9].Double() != want.Actual[0] || string(row[10].ByteArray()) != want.Reasons() {
 				t.Fatalf("row %d read back as %v", i, row)
 			}
 			i++
