@@ -64,11 +64,27 @@ func TestCommands(t *testing.T) {
 	write(t, recorded, recordedTrace())
 	badYAML := filepath.Join(dir, "bad.yaml")
 	write(t, badYAML, "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\nspec:\n  maxReplicas: three\n")
+	ordersHPA := filepath.Join(dir, "orders-hpa.yaml")
+	write(t, ordersHPA, `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: orders}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: orders}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: External
+    external:
+      metric: {name: orders}
+      target: {type: AverageValue, averageValue: "5"}
+`)
 	for _, tc := range []struct {
 		name string
 		args []string
 	}{
 		{"help", []string{"help"}},
+		{"run-prometheus", []string{"run", "-f", ordersHPA, "--trace", "../../replay/trace/testdata/prom-lag.json", "--column-label", "topic", "--region-label", "region", "-o", "-"}},
+		{"run-prometheus-no-column", []string{"run", "-f", ordersHPA, "--trace", "../../replay/trace/testdata/prom-lag.json"}},
 		{"run-help", []string{"run", "--help"}},
 		{"unknown-command", []string{"scale"}},
 		{"flag-before-command", []string{"-f", "x.yaml"}},
