@@ -84,6 +84,12 @@ spec:
 	}{
 		{"help", []string{"help"}},
 		{"run-prometheus", []string{"run", "-f", ordersHPA, "--trace", "../../replay/trace/testdata/prom-lag.json", "--column-label", "topic", "--region-label", "region", "-o", "-"}},
+		{"run-two-objects", []string{"run", "-f", nasaHPA, "-f", ordersHPA, "--trace", nasaTrace}},
+		{"run-name-missing", []string{"run", "-f", nasaHPA, "-f", ordersHPA, "--name", "frontend", "--trace", nasaTrace}},
+		{"run-name-map", []string{"run", "-f", nasaHPA, "-f", ordersHPA, "--name", "orders", "--map", "orders=http_requests_per_minute", "--trace", recorded, "--initial-replicas", "2"}},
+		{"run-bad-partitions", []string{"run", "-f", nasaHPA, "--trace", nasaTrace, "--partitions", "lag"}},
+		{"run-bad-region", []string{"run", "-f", nasaHPA, "--trace", nasaTrace, "--region", "eu"}},
+		{"run-several-series", []string{"run", "-f", "../../testdata/keda/formula.yaml", "--trace", nasaTrace, "--model", "queue", "--throughput", "5"}},
 		{"run-prometheus-no-column", []string{"run", "-f", ordersHPA, "--trace", "../../replay/trace/testdata/prom-lag.json"}},
 		{"run-help", []string{"run", "--help"}},
 		{"unknown-command", []string{"scale"}},
