@@ -17,12 +17,22 @@ var update = flag.Bool("update", false, "rewrite the .golden files of testdata/b
 // against its .golden file (one line per error). Run
 // `go test ./manifest -run TestBadManifests -update` to rewrite them.
 func TestBadManifests(t *testing.T) {
-	files, err := filepath.Glob("testdata/bad/*.yaml")
+	checkBadFiles(t, "testdata/bad/*.yaml", "HPAs", func(file, src string) (int, bool, error) {
+		hpas, err := ParseHPAs(file, strings.NewReader(src), DefaultOptions())
+		return len(hpas), hpas != nil, err
+	})
+}
+
+// checkBadFiles parses each file of glob, which must fail with a tree of
+// *Error and nothing parsed, and compares the error text with the file's
+// .golden (rewritten with -update).
+func checkBadFiles(t *testing.T, glob, what string, parse func(file, src string) (n int, nonNil bool, err error)) {
+	files, err := filepath.Glob(glob)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatal("no testdata/bad/*.yaml")
+		t.Fatalf("no %s", glob)
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
@@ -30,12 +40,12 @@ func TestBadManifests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hpas, err := ParseHPAs(filepath.ToSlash(file), strings.NewReader(string(src)), DefaultOptions())
+			n, nonNil, err := parse(filepath.ToSlash(file), string(src))
 			if err == nil {
-				t.Fatalf("ParseHPAs succeeded with %d HPAs, want an error", len(hpas))
+				t.Fatalf("parsing succeeded with %d %s, want an error", n, what)
 			}
-			if hpas != nil {
-				t.Errorf("ParseHPAs returned %d HPAs along with its error, want none", len(hpas))
+			if nonNil {
+				t.Errorf("parsing returned %d %s along with its error, want none", n, what)
 			}
 			checkErrorTree(t, err)
 			got := err.Error() + "\n"

@@ -1,9 +1,6 @@
 package manifest
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,39 +11,16 @@ import (
 // panic, that what it accepts is a spec keda.New accepts, that every
 // problem is a located *Error, and that results are deterministic.
 func FuzzParseScaledObjects(f *testing.F) {
-	for _, pattern := range []string{"../testdata/keda/*.yaml", "testdata/bad-keda/*.yaml"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(string(src))
-		}
-	}
+	addSeedFiles(f, "../testdata/keda/*.yaml", "testdata/bad-keda/*.yaml")
 	f.Add("")
 	f.Add("apiVersion: v1\nkind: List\nitems: [{apiVersion: keda.sh/v1alpha1, kind: ScaledObject}]\n")
 	f.Add(soDoc("autoscaling.keda.sh/paused-scale-in: x", "idleReplicaCount: 0\nminReplicaCount: 0\nadvanced:\n  scalingModifiers: {formula: \"a ?? b\", target: \"2\"}\nfallback: {failureThreshold: 0, replicas: 1, behavior: scalingModifiers}\ntriggers:\n- type: prometheus\n  name: a\n  metadata: {serverAddress: x, query: y, threshold: \"1\"}\n"))
 	f.Fuzz(func(t *testing.T, src string) {
 		sos, err := ParseScaledObjects("fuzz.yaml", strings.NewReader(src), DefaultOptions())
-		if err != nil {
-			if sos != nil {
-				t.Errorf("ParseScaledObjects returned %d ScaledObjects with an error", len(sos))
-			}
-			errs := []error{err}
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				errs = j.Unwrap()
-			}
-			for _, e := range errs {
-				var pe *Error
-				if !errors.As(e, &pe) || pe.File != "fuzz.yaml" || pe.Line < 1 || pe.Err == nil {
-					t.Errorf("error %q (%T) is not an *Error located in fuzz.yaml", e, e)
-				}
-			}
+		if err != nil && sos != nil {
+			t.Errorf("ParseScaledObjects returned %d ScaledObjects with an error", len(sos))
 		}
+		checkLocated(t, err)
 		for _, so := range sos {
 			if so.Line < 1 {
 				t.Errorf("ScaledObject %q without a line", so.Name)
