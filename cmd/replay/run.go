@@ -90,43 +90,35 @@ func runWith(args []string, fsys *embed.FS, stdout, stderr io.Writer) error {
 	sum := replay.NewSummarizer(cols, so)
 	pd := newPlotData(o, cols, s.slo)
 	summaryOut := stdout
-	emit := func(row *replay.Row) error {
-		sum.Add(row)
-		pd.add(row)
-		return nil
-	}
 	var res replay.Result
-	runErr := func(w io.Writer) error {
+	// replayTo runs the replay, streaming the timeline to w (none when nil).
+	replayTo := func(w io.Writer) error {
 		var tl replay.TimelineWriter
 		if w != nil {
 			tl = tw(w, cols)
 		}
 		var err error
 		res, err = rp.Run(r, func(row *replay.Row) error {
-			if err := emit(row); err != nil {
-				return err
+			sum.Add(row)
+			pd.add(row)
+			if tl == nil {
+				return nil
 			}
-			if tl != nil {
-				return tl.Write(row)
-			}
-			return nil
+			return tl.Write(row)
 		})
-		if err != nil {
+		if err != nil || tl == nil {
 			return err
 		}
-		if tl != nil {
-			return tl.Close()
-		}
-		return nil
+		return tl.Close()
 	}
 	switch out {
 	case "":
-		err = runErr(nil)
+		err = replayTo(nil)
 	case "-":
 		summaryOut = stderr
-		err = runErr(stdout)
+		err = replayTo(stdout)
 	default:
-		err = writeAtomic(out, runErr)
+		err = writeAtomic(out, replayTo)
 	}
 	if err != nil {
 		return err

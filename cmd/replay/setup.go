@@ -203,29 +203,28 @@ func pairs[V any](flag string, args []string, parse func(string) (V, error)) (ma
 	return m, nil
 }
 
+// traceFile is what the readers need of a file: os.File and embed's files
+// have it.
+type traceFile interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+	Stat() (fs.FileInfo, error)
+}
+
 // openTrace opens the trace by its extension. The closer closes the file.
 func (s *setup) openTrace() (trace.Reader, io.Closer, error) {
 	if s.traceFile == "" {
 		return nil, nil, errors.New("no trace: give one with --trace")
 	}
-	var f interface {
-		io.Reader
-		io.ReaderAt
-		io.Closer
-		Stat() (fs.FileInfo, error)
-	}
+	var f traceFile
 	if s.fsys != nil {
 		ef, err := s.fsys.Open(s.traceFile)
 		if err != nil {
 			return nil, nil, err
 		}
 		var ok bool
-		if f, ok = ef.(interface {
-			io.Reader
-			io.ReaderAt
-			io.Closer
-			Stat() (fs.FileInfo, error)
-		}); !ok {
+		if f, ok = ef.(traceFile); !ok {
 			ef.Close()
 			return nil, nil, fmt.Errorf("%s: cannot be read at random", s.traceFile)
 		}
