@@ -134,7 +134,7 @@ func newRegion(rp *Replay, s *trace.Sample) *region {
 			continue
 		}
 		wk.lag = w.InitialLag
-		if col := seriesCol(rp.inputs, i); col >= 0 && g.hold[col].status == trace.Present && finite(g.hold[col].v) {
+		if col := rp.work[i].series; col >= 0 && g.hold[col].status == trace.Present && finite(g.hold[col].v) {
 			if w.InitialLag == 0 {
 				wk.lag = max(0, g.hold[col].v)
 			}
@@ -178,24 +178,15 @@ func (g *region) apply(s *trace.Sample) {
 		wk := &g.work[i]
 		switch {
 		case w.Kind == Queue && w.Arrivals != "":
-			if h := g.hold[g.column(w.Arrivals)]; h.status == trace.Present && finite(h.v) {
+			if h := g.hold[g.rp.work[i].arrivals]; h.status == trace.Present && finite(h.v) {
 				wk.rate = max(0, h.v)
 			}
 		case w.Kind == Utilization:
-			if h := g.hold[g.column(w.Load)]; h.status == trace.Present && finite(h.v) {
+			if h := g.hold[g.rp.work[i].load]; h.status == trace.Present && finite(h.v) {
 				wk.load = max(0, h.v)
 			}
 		}
 	}
-}
-
-func (g *region) column(name string) int {
-	for i, s := range g.rp.header.Series {
-		if s == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // recordedCapacity accumulates, for derived arrivals, the capacity the
@@ -229,7 +220,7 @@ func (g *region) derive(s *trace.Sample) {
 			continue
 		}
 		wk := &g.work[i]
-		col := seriesCol(g.rp.inputs, i)
+		col := g.rp.work[i].series
 		v := s.Values[col]
 		if v.Status != trace.Present || !finite(v.V) {
 			continue // the rate holds; the capacity keeps accumulating

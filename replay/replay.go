@@ -94,6 +94,7 @@ type Replay struct {
 	cfg     Config
 	header  trace.Header
 	inputs  []input
+	work    []workColumns // per Config.Workloads entry
 	unused  []string
 	cols    Columns
 	regions []*region // sorted by name
@@ -128,6 +129,9 @@ func New(cfg Config, h trace.Header) (*Replay, error) {
 		}
 	}
 	rp := &Replay{cfg: cfg, header: h, inputs: ins, unused: unused}
+	for wi, w := range cfg.Workloads {
+		rp.work = append(rp.work, workColumns{series: seriesCol(ins, wi), arrivals: slices.Index(h.Series, w.Arrivals), load: slices.Index(h.Series, w.Load)})
+	}
 	rp.cols = Columns{Loop: cfg.Loop(), Region: h.Region, Recorded: h.Replicas}
 	for _, in := range ins {
 		rp.cols.Series = append(rp.cols.Series, in.name)
@@ -138,6 +142,10 @@ func New(cfg Config, h trace.Header) (*Replay, error) {
 	rp.res.Loop = cfg.Loop()
 	return rp, nil
 }
+
+// workColumns are the trace columns of a workload: its series (the
+// recorded lag), its arrivals and its load; -1 for none.
+type workColumns struct{ series, arrivals, load int }
 
 func seriesCol(ins []input, work int) int {
 	for _, in := range ins {
