@@ -344,19 +344,7 @@ func (p *fileParser) convert(n *yaml.Node, d *strictDecoder, obj *autoscalingv2.
 	setDefaults(obj)
 	spec, errs := build(obj, p.opt)
 	if len(errs) > 0 {
-		located := make([]*Error, len(errs))
-		for i, e := range errs {
-			line, col := locate(n, d.pos, e.path)
-			located[i] = &Error{File: p.file, Line: line, Column: col, Path: e.path, Err: e.err}
-		}
-		// In source order, then by message: this also orders the errors
-		// upstream finds by ranging over maps (labels, annotations).
-		slices.SortStableFunc(located, func(a, b *Error) int {
-			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), strings.Compare(a.Error(), b.Error()))
-		})
-		for _, e := range located {
-			p.errs = append(p.errs, e)
-		}
+		p.addLocated(n, d, len(errs), func(i int) (string, error) { return errs[i].path, errs[i].err })
 		return
 	}
 	p.hpas = append(p.hpas, HPA{
@@ -366,6 +354,25 @@ func (p *fileParser) convert(n *yaml.Node, d *strictDecoder, obj *autoscalingv2.
 		Object:    obj,
 		Spec:      spec,
 	})
+}
+
+// addLocated adds n errors of the object at n, each at(i) a field path and
+// its error, located in the source, in source order, then by message: this
+// also orders the errors upstream finds by ranging over maps (labels,
+// annotations).
+func (p *fileParser) addLocated(n *yaml.Node, d *strictDecoder, count int, at func(i int) (string, error)) {
+	located := make([]*Error, count)
+	for i := range located {
+		path, err := at(i)
+		line, col := locate(n, d.pos, path)
+		located[i] = &Error{File: p.file, Line: line, Column: col, Path: path, Err: err}
+	}
+	slices.SortStableFunc(located, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), strings.Compare(a.Error(), b.Error()))
+	})
+	for _, e := range located {
+		p.errs = append(p.errs, e)
+	}
 }
 
 // locate finds where path is in the source: the value of the field when it

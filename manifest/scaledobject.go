@@ -2,14 +2,12 @@ package manifest
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -243,17 +241,7 @@ func (p *fileParser) scaledObject(n *yaml.Node) {
 func (p *fileParser) convertScaledObject(n *yaml.Node, d *strictDecoder, obj *scaledObjectManifest) {
 	spec, errs := buildScaledObject(obj, p.opt)
 	if len(errs) > 0 {
-		located := make([]*Error, len(errs))
-		for i, e := range errs {
-			line, col := locate(n, d.pos, e.Field)
-			located[i] = &Error{File: p.file, Line: line, Column: col, Path: e.Field, Err: e}
-		}
-		slices.SortStableFunc(located, func(a, b *Error) int {
-			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column), strings.Compare(a.Error(), b.Error()))
-		})
-		for _, e := range located {
-			p.errs = append(p.errs, e)
-		}
+		p.addLocated(n, d, len(errs), func(i int) (string, error) { return errs[i].Field, errs[i] })
 		return
 	}
 	p.sos = append(p.sos, ScaledObject{
