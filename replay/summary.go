@@ -111,6 +111,8 @@ type Summarizer struct {
 	slo     []float64
 	hasSLO  []bool
 	regions map[string]*regionSummarizer
+	free    []*regionSummarizer // kept by Reset for reuse
+	last    *regionSummarizer   // the region of the last row
 }
 
 // regionSummarizer is the state of one region.
@@ -124,6 +126,7 @@ type regionSummarizer struct {
 	ticked   bool
 	above    []bool // the last tick's value was above the SLO, per series
 	aboveSec []float64
+	max      []float64 // running maximum per series, NaN before a value
 	values   [][]float64
 }
 
@@ -145,16 +148,12 @@ func NewSummarizer(c Columns, opt SummaryOptions) *Summarizer {
 // Add adds a row. Rows must come in time order; regions may interleave.
 // Actual values beyond Columns.Actual are ignored.
 func (s *Summarizer) Add(r *Row) {
-	g := s.regions[r.Region]
-	if g == nil {
-		n := len(s.c.Actual)
-		g = &regionSummarizer{
-			s:        RegionSummary{Region: r.Region, Start: r.Time, End: r.Time, MinReplicas: r.Desired, MaxReplicas: r.Desired},
-			above:    make([]bool, n),
-			aboveSec: make([]float64, n),
-			values:   make([][]float64, n),
+	g := s.last
+	if g == nil || g.s.Region != r.Region {
+		if g = s.regions[r.Region]; g == nil {
+			g = s.newRegion(r)
 		}
-		s.regions[r.Region] = g
+		s.last = g
 	}
 	if dt := r.Time.Sub(g.s.End); dt > 0 {
 		g.podSeconds += float64(g.level) * dt.Seconds()
@@ -197,10 +196,76 @@ func (s *Summarizer) Add(r *Row) {
 			}
 			if !math.IsNaN(v) {
 				g.values[k] = append(g.values[k], v)
+				if !(v <= g.max[k]) {
+					g.max[k] = v
+				}
 			}
 			g.above[k] = s.hasSLO[k] && v > s.slo[k]
 		}
 	}
+}
+
+// newRegion starts the summary of r's region, reusing the state of a
+// region Reset put aside.
+func (s *Summarizer) newRegion(r *Row) *regionSummarizer {
+	n := len(s.c.Actual)
+	var g *regionSummarizer
+	if k := len(s.free); k > 0 {
+		g, s.free = s.free[k-1], s.free[:k-1]
+		values := g.values
+		for k := range values {
+			values[k] = values[k][:0]
+		}
+		*g = regionSummarizer{above: g.above, aboveSec: g.aboveSec, max: g.max, values: values}
+		clear(g.above)
+		clear(g.aboveSec)
+	} else {
+		g = &regionSummarizer{above: make([]bool, n), aboveSec: make([]float64, n), max: make([]float64, n), values: make([][]float64, n)}
+	}
+	for k := range g.max {
+		g.max[k] = math.NaN()
+	}
+	g.s = RegionSummary{Region: r.Region, Start: r.Time, End: r.Time, MinReplicas: r.Desired, MaxReplicas: r.Desired}
+	s.regions[r.Region] = g
+	return g
+}
+
+// Reset forgets the rows added so far, keeping the memory for the next
+// timeline: a Summarizer reset between replays of the same length does not
+// allocate again.
+func (s *Summarizer) Reset() {
+	for _, name := range slices.Sorted(maps.Keys(s.regions)) {
+		s.free = append(s.free, s.regions[name])
+	}
+	clear(s.regions)
+	s.last = nil
+}
+
+// Partial sets *dst to the summary so far of a region, without the
+// quantiles: Mean, P95 and P99 are NaN, Max is the largest value so far
+// (NaN before one) and ReplicaHours counts up to the last row. It is cheap
+// enough to call during a replay, to stop one early once a bound is
+// broken; dst.Actual is reused. It reports false when the region has no
+// row yet.
+func (s *Summarizer) Partial(region string, dst *RegionSummary) bool {
+	g := s.regions[region]
+	if g == nil {
+		return false
+	}
+	actual := dst.Actual[:0]
+	*dst = g.s
+	dst.ReplicaHours = g.podSeconds / 3600
+	for k, series := range s.c.Actual {
+		actual = append(actual, SeriesSummary{
+			Series: series, Max: g.max[k], Mean: math.NaN(), P95: math.NaN(), P99: math.NaN(),
+			SLO: s.slo[k], HasSLO: s.hasSLO[k], SecondsAboveSLO: g.aboveSec[k],
+		})
+		if !s.hasSLO[k] {
+			actual[k].SLO = 0
+		}
+	}
+	dst.Actual = actual
+	return true
 }
 
 func sign(d int32) int {

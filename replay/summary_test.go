@@ -206,6 +206,56 @@ func TestSummarizerRepeatable(t *testing.T) {
 	}
 }
 
+// TestSummarizerResetPartial checks that a reset Summarizer summarizes the
+// next timeline as a new one would, and that Partial agrees with Summary on
+// the running figures.
+func TestSummarizerResetPartial(t *testing.T) {
+	c := Columns{Loop: ClosedLoop, Region: true, Actual: []string{"lag", "cpu"}}
+	opt := SummaryOptions{SLO: map[string]float64{"lag": 90}}
+	rows := quantileRows()
+	flaps := flapRows()
+	for i := range flaps {
+		flaps[i].Region = "eu"
+		flaps[i].Actual = []float64{float64(i * 50), nan}
+	}
+	s := NewSummarizer(c, opt)
+	for i := range flaps {
+		s.Add(&flaps[i])
+	}
+	var p RegionSummary
+	if s.Partial("us", &p) {
+		t.Errorf("Partial of a region without rows reported true")
+	}
+	if !s.Partial("eu", &p) {
+		t.Fatalf("Partial(eu) = false after %d rows", len(flaps))
+	}
+	whole := s.Summary().Regions[0]
+	whole.Actual[0].Mean, whole.Actual[0].P95, whole.Actual[0].P99 = nan, nan, nan
+	whole.Actual[1].Mean, whole.Actual[1].P95, whole.Actual[1].P99 = nan, nan, nan
+	if diff := cmp.Diff(whole, p, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("Partial at the end mismatch (-want +got):\n%s", diff)
+	}
+	if p.Actual[0].Max != 250 || !math.IsNaN(p.Actual[1].Max) {
+		t.Errorf("Partial maxima = %v, %v; want 250, NaN", p.Actual[0].Max, p.Actual[1].Max)
+	}
+
+	s.Reset()
+	for i := range rows {
+		s.Add(&rows[i])
+	}
+	if diff := cmp.Diff(summarize(c, opt, rows), s.Summary(), cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("Summary after Reset mismatch (-want +got):\n%s", diff)
+	}
+	if allocs := testing.AllocsPerRun(5, func() {
+		s.Reset()
+		for i := range rows {
+			s.Add(&rows[i])
+		}
+	}); allocs > 4 {
+		t.Errorf("a reset Summarizer allocated %v times for a timeline it has seen; want <= 4 (the names Reset sorts and the map entry, nothing per row)", allocs)
+	}
+}
+
 func TestSummaryOptionsValidate(t *testing.T) {
 	if err := (&SummaryOptions{SLO: map[string]float64{"lag": 1}, FlapWindow: time.Minute}).Validate(); err != nil {
 		t.Errorf("Validate(good) = %v", err)
