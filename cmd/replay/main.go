@@ -7,6 +7,7 @@
 //	replay explain -f hpa.yaml --trace rps.csv --at 2026-01-05T14:02:00Z
 //	replay verify -f hpa.yaml --trace rps.csv --golden timeline.csv
 //	replay plot timeline.csv -o replicas.svg
+//	replay tune -f scaledobject.yaml --trace lag.csv --param triggers.lag.threshold=500:5000:500
 //
 // Exit codes: 0 success, 1 a check failed (verify), 2 a usage or input
 // error. See docs/cli.md.
@@ -62,6 +63,8 @@ Usage:
   replay explain -f MANIFEST --trace TRACE (--at TIME | --all) [flags]
   replay verify  -f MANIFEST --trace TRACE (--golden TIMELINE | --recorded) [flags]
   replay plot    TIMELINE -o IMAGE [-f MANIFEST]
+  replay tune    -f MANIFEST --trace TRACE (--param NAME=VALUES... | --space STUDY) [flags]
+  replay tune merge -f MANIFEST --trace TRACE (--param ... | --space ...) SHARD.csv...
 
 Run "replay COMMAND --help" for a command's flags and examples.
 Exit codes: 0 success, 1 a check failed, 2 a usage or input error.
@@ -83,12 +86,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return verifyCmd(rest, stdout, stderr)
 	case "plot":
 		return plotCmd(rest, stdout, stderr)
+	case "tune":
+		return tuneCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	if strings.HasPrefix(cmd, "-") {
-		return fmt.Errorf("flags come after a command (run, explain, verify, plot)\n\n%s", usage)
+		return fmt.Errorf("flags come after a command (run, explain, verify, plot, tune)\n\n%s", usage)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

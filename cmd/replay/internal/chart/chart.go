@@ -87,9 +87,22 @@ type Metric struct {
 	Unit string
 }
 
+// Line is a further replica line of a [Panel], such as the replicas of
+// another configuration replayed over the same period.
+type Line struct {
+	// Label names the line in the legend, e.g. "replicas (tuned)"; ""
+	// leaves it out of the legend.
+	Label string
+	// Times are the step times, in non-decreasing order.
+	Times []time.Time
+	// Values are the replicas after each step, one per time, drawn as a
+	// post-step line. NaN draws a gap; ±Inf is an error.
+	Values []float64
+}
+
 // Panel is one region: a metric panel on top, a replica panel below.
 // A region without metrics draws only the replica panel; a region
-// without step times draws only the metric panel.
+// without step times or Compare lines draws only the metric panel.
 type Panel struct {
 	// Region names the region in the panel titles; may be empty.
 	Region string
@@ -101,6 +114,15 @@ type Panel struct {
 	// line: the value holds until the next step. One per time; NaN
 	// draws a gap.
 	Replicas []float64
+	// ReplicasLabel names the Replicas line in the legend; "" means
+	// "replicas".
+	ReplicasLabel string
+	// Compare are further replica lines drawn like Replicas, each in its
+	// own colour and with its own times, e.g. the replicas of another
+	// configuration. They are decimated like Replicas and included in
+	// the panel's y range; events and Desired and Ready still belong to
+	// Replicas.
+	Compare []Line
 	// Desired is what the metrics asked for at each step (NaN when
 	// unknown), drawn thinner and dashed. Empty or one per time.
 	Desired []float64
@@ -144,17 +166,23 @@ type Chart struct {
 // (HeaderHeight plus MinPanelHeight per region), mismatched slice
 // lengths, decreasing or zero times and infinite values are errors.
 func Draw(w io.Writer, format string, width, height vg.Length, c Chart) error {
+	return drawChecked(w, format, width, height, validateSize(width, height, len(c.Panels)), c.validate,
+		func(dc draw.Canvas) { render(dc, build(c, width)) })
+}
+
+// drawChecked reports the first of: an unknown format, sizeErr and the
+// error of validate; or else draws onto a canvas of the given format and
+// size with paint and writes the result to w.
+func drawChecked(w io.Writer, format string, width, height vg.Length, sizeErr error, validate func() error, paint func(draw.Canvas)) error {
 	if format != "png" && format != "svg" {
 		return fmt.Errorf("chart: unknown format %q (want \"png\" or \"svg\")", format)
 	}
-	if err := validateSize(width, height, len(c.Panels)); err != nil {
+	if sizeErr != nil {
+		return sizeErr
+	}
+	if err := validate(); err != nil {
 		return err
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	fig := build(c, width)
-
 	var cw vg.CanvasWriterTo
 	switch format {
 	case "png":
@@ -162,14 +190,24 @@ func Draw(w io.Writer, format string, width, height vg.Length, c Chart) error {
 	case "svg":
 		cw = vgsvg.New(width, height)
 	}
-	render(draw.New(cw), fig)
+	paint(draw.New(cw))
 	if _, err := cw.WriteTo(w); err != nil {
 		return fmt.Errorf("chart: writing %s: %w", format, err)
 	}
 	return nil
 }
 
+// validateSize checks the size of a [Chart] of the given regions, stacked.
 func validateSize(width, height vg.Length, regions int) error {
+	n := max(regions, 1)
+	return checkSize(width, height, MinWidth, "", HeaderHeight+vg.Length(n)*MinPanelHeight,
+		fmt.Sprintf(" for %d region(s)", n))
+}
+
+// checkSize checks that width and height are positive, at most
+// MaxLength and at least minW and minH; the notes end the messages of
+// the latter two.
+func checkSize(width, height, minW vg.Length, wNote string, minH vg.Length, hNote string) error {
 	for _, d := range []struct {
 		name string
 		v    vg.Length
@@ -182,29 +220,44 @@ func validateSize(width, height vg.Length, regions int) error {
 			return fmt.Errorf("chart: %s %vpt exceeds the maximum %vpt", d.name, v, float64(MaxLength))
 		}
 	}
-	if width < MinWidth {
-		return fmt.Errorf("chart: width %vpt is below the minimum %vpt", float64(width), float64(MinWidth))
+	if width < minW {
+		return fmt.Errorf("chart: width %vpt is below the minimum %vpt%s", float64(width), float64(minW), wNote)
 	}
-	if n := max(regions, 1); height-HeaderHeight < vg.Length(n)*MinPanelHeight {
-		return fmt.Errorf("chart: height %vpt is below the minimum %vpt for %d region(s)",
-			float64(height), float64(HeaderHeight+vg.Length(n)*MinPanelHeight), n)
+	if height < minH {
+		return fmt.Errorf("chart: height %vpt is below the minimum %vpt%s", float64(height), float64(minH), hNote)
+	}
+	return nil
+}
+
+// validatePanels reports the first problem with the panels of a figure.
+func validatePanels[P interface {
+	validate() error
+	region() string
+}](panels []P) error {
+	if len(panels) == 0 {
+		return errors.New("chart: no panels")
+	}
+	for i, p := range panels {
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("chart: panel %d (region %q): %w", i, p.region(), err)
+		}
 	}
 	return nil
 }
 
 // validate reports the first problem with c's data.
 func (c Chart) validate() error {
-	if len(c.Panels) == 0 {
-		return errors.New("chart: no panels")
+	if err := validatePanels(c.Panels); err != nil {
+		return err
 	}
 	points := 0
-	for i, p := range c.Panels {
-		if err := p.validate(); err != nil {
-			return fmt.Errorf("chart: panel %d (region %q): %w", i, p.Region, err)
-		}
+	for _, p := range c.Panels {
 		points += len(p.Times)
 		for _, m := range p.Metrics {
 			points += len(m.Times)
+		}
+		for _, l := range p.Compare {
+			points += len(l.Times)
 		}
 	}
 	if points == 0 {
@@ -213,10 +266,12 @@ func (c Chart) validate() error {
 	return nil
 }
 
+func (p Panel) region() string { return p.Region }
+
 func (p Panel) validate() error {
 	n := len(p.Times)
-	if n == 0 && len(p.Metrics) == 0 {
-		return errors.New("no Times and no Metrics: nothing to draw")
+	if n == 0 && len(p.Metrics) == 0 && len(p.Compare) == 0 {
+		return errors.New("no Times, Metrics or Compare lines: nothing to draw")
 	}
 	if err := checkTimes("Times", p.Times); err != nil {
 		return err
@@ -257,17 +312,16 @@ func (p Panel) validate() error {
 			return fmt.Errorf("metric %d (%q): %w", j, m.Name, err)
 		}
 	}
+	for j, l := range p.Compare {
+		if err := checkSeries(l.Times, "Values", l.Values); err != nil {
+			return fmt.Errorf("Compare[%d] (%q): %w", j, l.Label, err)
+		}
+	}
 	return nil
 }
 
 func (m Metric) validate() error {
-	if err := checkTimes("Times", m.Times); err != nil {
-		return err
-	}
-	if len(m.Values) != len(m.Times) {
-		return fmt.Errorf("len(Values) = %d, want len(Times) = %d", len(m.Values), len(m.Times))
-	}
-	if err := checkValues("Values", m.Values); err != nil {
+	if err := checkSeries(m.Times, "Values", m.Values); err != nil {
 		return err
 	}
 	return checkLevels(level{"Target", m.Target}, level{"Activation", m.Activation}, level{"SLO", m.SLO})
@@ -285,6 +339,17 @@ func checkLevels(ls ...level) error {
 		}
 	}
 	return nil
+}
+
+// checkSeries checks a series of values, named name, at times ts.
+func checkSeries(ts []time.Time, name string, vs []float64) error {
+	if err := checkTimes("Times", ts); err != nil {
+		return err
+	}
+	if len(vs) != len(ts) {
+		return fmt.Errorf("len(%s) = %d, want len(Times) = %d", name, len(vs), len(ts))
+	}
+	return checkValues(name, vs)
 }
 
 func checkTimes(name string, ts []time.Time) error {

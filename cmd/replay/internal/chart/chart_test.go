@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-var nan = math.NaN()
+var nan, posInf = math.NaN(), math.Inf(1)
 
 // at returns the times of n steps, step apart, from epoch.
 func at(n int, step time.Duration) []time.Time {
@@ -96,42 +97,73 @@ func smallChart() Chart {
 const smallWidth, smallHeight vg.Length = 640, 480
 
 func TestDrawSVGGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		c    Chart
+	}{
+		{"small.svg.golden", smallChart()},
+		{"compare.svg.golden", compareChart()},
+	} {
+		checkSVGGolden(t, Draw, tc.file, tc.c)
+	}
+}
+
+// checkSVGGolden draws fig as SVG at the small size and compares it with
+// testdata/file.
+func checkSVGGolden[T any](t *testing.T, draw drawFunc[T], file string, fig T) {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := Draw(&buf, "svg", smallWidth, smallHeight, smallChart()); err != nil {
+	if err := draw(&buf, "svg", smallWidth, smallHeight, fig); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "small.svg.golden", buf.Bytes())
+	golden(t, file, buf.Bytes())
+}
+
+// drawFunc is Draw, DrawScatter or DrawHeatmap.
+type drawFunc[T any] func(w io.Writer, format string, width, height vg.Length, fig T) error
+
+// checkDeterministic draws fig twice in each format and checks that the
+// outputs are byte-identical.
+func checkDeterministic[T any](t *testing.T, draw drawFunc[T], w, h vg.Length, fig T) {
+	t.Helper()
+	for _, format := range []string{"svg", "png"} {
+		var a, b bytes.Buffer
+		if err := draw(&a, format, w, h, fig); err != nil {
+			t.Fatal(err)
+		}
+		if err := draw(&b, format, w, h, fig); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: two renderings of the same figure differ (%d and %d bytes)", format, a.Len(), b.Len())
+		}
+	}
 }
 
 func TestDrawDeterministic(t *testing.T) {
 	c := synthChart(2, 5000, 15*time.Second)
-	for _, format := range []string{"svg", "png"} {
-		t.Run(format, func(t *testing.T) {
-			var a, b bytes.Buffer
-			if err := Draw(&a, format, DefaultWidth, DefaultHeight(2), c); err != nil {
-				t.Fatal(err)
-			}
-			if err := Draw(&b, format, DefaultWidth, DefaultHeight(2), c); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(a.Bytes(), b.Bytes()) {
-				t.Errorf("two renderings of the same chart differ (%d and %d bytes)", a.Len(), b.Len())
-			}
-		})
+	checkDeterministic(t, Draw, DefaultWidth, DefaultHeight(2), c)
+	// With each region's replicas compared with those of another seed.
+	for i := range c.Panels {
+		other := synthPanel("other", uint64(10+i), 4000, 19*time.Second)
+		c.Panels[i].Compare = []Line{{Label: "replicas (tuned)", Times: other.Times, Values: other.Replicas}}
 	}
+	checkDeterministic(t, Draw, DefaultWidth, DefaultHeight(2), c)
 }
 
-func TestDrawPNGSize(t *testing.T) {
-	for _, tc := range []struct {
-		w, h         vg.Length
-		wantW, wantH int
-	}{
-		{DefaultWidth, DefaultHeight(2), 1600, 1131}, // 848pt × 96/72 = 1130.67
-		{smallWidth, smallHeight, 853, 640},          // 640pt × 96/72 = 853.33
-		{vg.Inch * 5, vg.Inch * 6, 480, 576},
-	} {
+// pngSize is a figure size in points and the PNG size in pixels it gives.
+type pngSize struct {
+	w, h         vg.Length
+	wantW, wantH int
+}
+
+// checkPNGSize draws fig as PNG at each size and checks that it decodes
+// to the expected number of pixels.
+func checkPNGSize[T any](t *testing.T, draw drawFunc[T], fig T, sizes []pngSize) {
+	t.Helper()
+	for _, tc := range sizes {
 		var buf bytes.Buffer
-		if err := Draw(&buf, "png", tc.w, tc.h, smallChart()); err != nil {
+		if err := draw(&buf, "png", tc.w, tc.h, fig); err != nil {
 			t.Fatal(err)
 		}
 		img, err := png.Decode(&buf)
@@ -144,15 +176,61 @@ func TestDrawPNGSize(t *testing.T) {
 	}
 }
 
+func TestDrawPNGSize(t *testing.T) {
+	checkPNGSize(t, Draw, smallChart(), []pngSize{
+		{DefaultWidth, DefaultHeight(2), 1600, 1131}, // 848pt × 96/72 = 1130.67
+		{smallWidth, smallHeight, 853, 640},          // 640pt × 96/72 = 853.33
+		{vg.Inch * 5, vg.Inch * 6, 480, 576},
+	})
+	checkPNGSize(t, Draw, compareChart(), []pngSize{
+		{DefaultWidth, DefaultHeight(1), 1600, 597}, // 448pt × 96/72 = 597.33
+	})
+}
+
+// errorCase is a figure, edited from a valid one, or a format or size,
+// that must be refused.
+type errorCase[T any] struct {
+	name   string
+	format string    // "" for svg
+	w, h   vg.Length // 0 for smallWidth, smallHeight; w < 0 for 0
+	edit   func(*T)
+	want   string // in the error message
+}
+
+// checkErrors checks that draw refuses each case with an error containing
+// its want and writes nothing.
+func checkErrors[T any](t *testing.T, draw drawFunc[T], ok func() T, cases []errorCase[T]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fig := ok()
+			if tc.edit != nil {
+				tc.edit(&fig)
+			}
+			format, w, h := "svg", smallWidth, smallHeight
+			if tc.format != "" {
+				format = tc.format
+			}
+			if tc.w != 0 {
+				w = max(tc.w, 0)
+			}
+			if tc.h != 0 {
+				h = tc.h
+			}
+			var buf bytes.Buffer
+			err := draw(&buf, format, w, h, fig)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("wrote %d bytes despite the error", buf.Len())
+			}
+		})
+	}
+}
+
 func TestDrawErrors(t *testing.T) {
-	ok := smallChart
-	for _, tc := range []struct {
-		name   string
-		format string
-		w, h   vg.Length
-		edit   func(*Chart)
-		want   string
-	}{
+	checkErrors(t, Draw, smallChart, []errorCase[Chart]{
 		{name: "unknown format", format: "pdf", want: `unknown format "pdf"`},
 		{name: "format case", format: "SVG", want: `unknown format "SVG"`},
 		{name: "zero width", w: -1 /* 0 */, want: "width 0pt: must be positive"},
@@ -202,38 +280,34 @@ func TestDrawErrors(t *testing.T) {
 		{name: "negative min", edit: func(c *Chart) { c.Panels[0].Min = -1 }, want: "Min -1, Max 6: must not be negative"},
 		{
 			name: "empty panel", edit: func(c *Chart) { c.Panels[1] = Panel{Region: "x"} },
-			want: `panel 1 (region "x"): no Times and no Metrics: nothing to draw`,
+			want: `panel 1 (region "x"): no Times, Metrics or Compare lines: nothing to draw`,
 		},
 		{
 			name: "no points", edit: func(c *Chart) { c.Panels = []Panel{{Metrics: []Metric{{Name: "m"}}}} },
 			want: "chart: no data: every panel has empty Times",
 		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := ok()
-			if tc.edit != nil {
-				tc.edit(&c)
-			}
-			format, w, h := "svg", smallWidth, smallHeight
-			if tc.format != "" {
-				format = tc.format
-			}
-			if tc.w != 0 {
-				w = max(tc.w, 0)
-			}
-			if tc.h != 0 {
-				h = tc.h
-			}
-			var buf bytes.Buffer
-			err := Draw(&buf, format, w, h, c)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Draw() error = %v, want it to contain %q", err, tc.want)
-			}
-			if buf.Len() != 0 {
-				t.Errorf("Draw() wrote %d bytes despite the error", buf.Len())
-			}
-		})
-	}
+	})
+}
+
+func TestDrawCompareErrors(t *testing.T) {
+	checkErrors(t, Draw, compareChart, []errorCase[Chart]{
+		{
+			name: "values length", edit: func(c *Chart) { c.Panels[0].Compare[0].Values = c.Panels[0].Compare[0].Values[:2] },
+			want: `panel 0 (region "eu-west-1"): Compare[0] ("replicas (tuned)"): len(Values) = 2, want len(Times) = 6`,
+		},
+		{
+			name: "times decrease", edit: func(c *Chart) { c.Panels[0].Compare[1].Times = swapped(c.Panels[0].Compare[1].Times, 0, 1) },
+			want: `Compare[1] (""): Times[1] = 2025-03-01T00:00:00Z is before Times[0] = 2025-03-01T00:07:00Z`,
+		},
+		{
+			name: "zero time", edit: func(c *Chart) { c.Panels[0].Compare[0].Times = zeroed(c.Panels[0].Compare[0].Times, 5) },
+			want: `Compare[0] ("replicas (tuned)"): Times[5] is the zero time`,
+		},
+		{
+			name: "infinite value", edit: func(c *Chart) { c.Panels[0].Compare[0].Values = inf(c.Panels[0].Compare[0].Values, 1) },
+			want: `Compare[0] ("replicas (tuned)"): Values[1] is +Inf, want a finite number or NaN (gap)`,
+		},
+	})
 }
 
 func swapped(ts []time.Time, i, j int) []time.Time {
@@ -258,10 +332,7 @@ func inf(vs []float64, i int) []float64 {
 // none may fail or panic.
 func TestDrawEdgeCases(t *testing.T) {
 	one := []time.Time{epoch}
-	for _, tc := range []struct {
-		name string
-		p    Panel
-	}{
+	checkEdgeCases(t, Draw, func(p Panel) Chart { return Chart{Panels: []Panel{p}} }, []edgeCase[Panel]{
 		{"single step", Panel{Times: one, Replicas: []float64{3}, Events: one}},
 		{"all NaN", Panel{Times: at(3, time.Minute), Replicas: []float64{nan, nan, nan},
 			Metrics: []Metric{{Name: "m", Times: at(3, time.Minute), Values: []float64{nan, nan, nan}}}}},
@@ -273,10 +344,24 @@ func TestDrawEdgeCases(t *testing.T) {
 		}}},
 		{"zero replicas", Panel{Times: at(2, time.Hour), Replicas: []float64{0, 0}, Desired: []float64{0, 0}}},
 		{"sub-second", Panel{Times: at(5, time.Millisecond), Replicas: []float64{1, 2, 3, 2, 1}}},
-	} {
+		{"only compare lines", Panel{Compare: []Line{{Label: "tuned", Times: at(3, time.Minute), Values: []float64{1, nan, 2}}}}},
+	})
+}
+
+// edgeCase is a degenerate but valid panel.
+type edgeCase[P any] struct {
+	name string
+	p    P
+}
+
+// checkEdgeCases draws the figure of each case's panel alone in both
+// formats at the smallest size: none may fail or write nothing.
+func checkEdgeCases[P, T any](t *testing.T, draw drawFunc[T], fig func(P) T, cases []edgeCase[P]) {
+	t.Helper()
+	for _, tc := range cases {
 		for _, format := range []string{"svg", "png"} {
 			var buf bytes.Buffer
-			if err := Draw(&buf, format, MinWidth, HeaderHeight+MinPanelHeight, Chart{Panels: []Panel{tc.p}}); err != nil {
+			if err := draw(&buf, format, MinWidth, HeaderHeight+MinPanelHeight, fig(tc.p)); err != nil {
 				t.Errorf("%s %s: %v", tc.name, format, err)
 			}
 			if buf.Len() == 0 {

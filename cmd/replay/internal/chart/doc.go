@@ -12,7 +12,9 @@
 //   - the replica panel: replicas as a post-step line (a value holds until
 //     the next step), desired dashed, ready in another colour, scale
 //     events as markers on the replicas line, and the min/max bounds as
-//     faint grey lines.
+//     faint grey lines. Further replica lines ([Panel.Compare]), such as
+//     those of another configuration, are drawn the same way in their own
+//     colours.
 //
 // All panels share one wall-clock time axis in UTC; tick labels read
 // 15:04 for spans under two days and Jan 2 15:04 beyond (Jan 2 once ticks
@@ -25,6 +27,14 @@
 // of [DPI] columns per inch of chart width the first, last, minimum and
 // maximum point, so spikes survive. Output is deterministic: identical
 // inputs give byte-identical SVG.
+//
+// Two more figures show a tuning study, one panel per region, two panels
+// to a row: [DrawScatter] the trade-off between the objective and a second
+// figure (every configuration a dot, the Pareto front a step line, the
+// chosen and the current configuration marked, a bound dashed), and
+// [DrawHeatmap] the best objective for each pair of values of two
+// parameters, as a grid of cells coloured on a perceptual scale that is
+// darkest at the lowest (best) value, with a colour bar.
 //
 // A typical use, from the CLI:
 //

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // The model below is what gets plotted: built from a Chart without fonts
@@ -41,23 +42,30 @@ type layer struct {
 	detail bool
 	z      int // drawing order within the panel, lowest first
 	color  color.NRGBA
-	width  vg.Length   // line width; marker radius for kindMarkers
-	dash   []vg.Length // dash pattern; nil for solid
-	y      float64     // level of kindHLine and kindBand
+	width  vg.Length        // line width; marker radius for kindMarkers
+	dash   []vg.Length      // dash pattern; nil for solid
+	glyph  draw.GlyphDrawer // marker shape of kindMarkers; nil for a filled circle
+	// legendWidth is the marker radius of a kindMarkers legend
+	// thumbnail; 0 means width.
+	legendWidth vg.Length
+	y           float64 // level of kindHLine and kindBand
 	// segs are the decimated runs of points of kindLine and kindStep
 	// (one per run between NaNs), and the single run of kindMarkers.
 	// X is Unix seconds.
 	segs []plotter.XYs
 }
 
-// panelModel is one plot: the metric or replica panel of a region.
+// panelModel is one plot: the metric or replica panel of a region, or
+// the panel of a region of a [Scatter].
 type panelModel struct {
-	region     int // index into Chart.Panels
+	region     int // index into Chart.Panels or Scatter.Panels
 	title      string
-	xLabel     string // empty except on the bottom panel of a region
+	xLabel     string // of a Chart: empty except on the bottom panel of a region
 	yLabel     string
+	xmin, xmax float64
 	ymin, ymax float64
-	intY       bool // replica counts: whole-number ticks
+	xTicks     plot.Ticker
+	yTicks     plot.Ticker // nil: gonum's default
 	layers     []layer
 }
 
@@ -83,6 +91,11 @@ var (
 	colorReady    = rgb(0x2ca02c)
 	colorEvents   = rgb(0xd62728)
 	colorBounds   = rgb(0x9a9a9a)
+	// compareColors are the Compare lines' colours, cycled: the metric
+	// palette without the colours of the replica panel's fixed roles.
+	compareColors = [...]color.NRGBA{
+		rgb(0x9467bd), rgb(0x8c564b), rgb(0xe377c2), rgb(0xbcbd22), rgb(0x17becf),
+	}
 )
 
 func rgb(v uint32) color.NRGBA {
@@ -119,11 +132,13 @@ func build(c Chart, width vg.Length) *figure {
 		if len(p.Metrics) > 0 {
 			f.panels = append(f.panels, metricPanel(p, g))
 		}
-		if len(p.Times) > 0 {
+		if len(p.Times) > 0 || len(p.Compare) > 0 {
 			f.panels = append(f.panels, replicaPanel(p, g))
 		}
 		for j := first; j < len(f.panels); j++ {
 			f.panels[j].region = i
+			f.panels[j].xmin, f.panels[j].xmax = xmin, xmax
+			f.panels[j].xTicks = plot.ConstantTicks(f.xTicks)
 		}
 		f.panels[len(f.panels)-1].xLabel = xLabel
 	}
@@ -148,6 +163,9 @@ func timeRange(c Chart) (lo, hi float64) {
 		see(p.Times)
 		for _, m := range p.Metrics {
 			see(m.Times)
+		}
+		for _, l := range p.Compare {
+			see(l.Times)
 		}
 	}
 	return lo, hi
@@ -250,11 +268,23 @@ func metricPanel(p Panel, g grid) panelModel {
 }
 
 func replicaPanel(p Panel, g grid) panelModel {
-	pm := panelModel{title: panelTitle(p.Region, "replicas"), yLabel: "replicas", intY: true}
-	pm.layers = append(pm.layers, layer{
-		kind: kindStep, label: "replicas", z: 4, color: colorReplicas, width: 1.5,
-		segs: g.series(p.Times, p.Replicas, true),
-	})
+	pm := panelModel{
+		title: panelTitle(p.Region, "replicas"), yLabel: "replicas",
+		yTicks: plot.TickerFunc(integerTicks),
+	}
+	if len(p.Times) > 0 {
+		label := cmp.Or(p.ReplicasLabel, "replicas")
+		pm.layers = append(pm.layers, layer{
+			kind: kindStep, label: label, z: 4, color: colorReplicas, width: 1.5,
+			segs: g.series(p.Times, p.Replicas, true),
+		})
+	}
+	for j, l := range p.Compare {
+		pm.layers = append(pm.layers, layer{
+			kind: kindStep, label: l.Label, z: 4, color: compareColors[j%len(compareColors)], width: 1.5,
+			segs: g.series(l.Times, l.Values, true),
+		})
+	}
 	if len(p.Desired) > 0 {
 		pm.layers = append(pm.layers, layer{
 			kind: kindStep, label: "desired", z: 3, color: colorDesired, width: 0.9,

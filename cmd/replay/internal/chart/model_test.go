@@ -26,29 +26,35 @@ func dumpFigure(w io.Writer, f *figure) {
 	for _, pm := range f.panels {
 		fmt.Fprintf(w, "\npanel %q (region %d)\n", pm.title, pm.region)
 		fmt.Fprintf(w, "  x label %q\n  y label %q, range [%g, %g]\n", pm.xLabel, pm.yLabel, pm.ymin, pm.ymax)
-		if pm.intY {
-			fmt.Fprintf(w, "  y ticks %s\n", tickLabels(integerTicks(pm.ymin, pm.ymax), formatNumber))
+		if pm.yTicks != nil {
+			fmt.Fprintf(w, "  y ticks %s\n", tickLabels(pm.yTicks.Ticks(pm.ymin, pm.ymax), formatNumber))
 		}
-		for _, l := range pm.layers {
-			switch {
-			case l.label != "" && l.detail:
-				fmt.Fprintf(w, "  legend %s %q (detail)\n", l.kind, l.label)
-			case l.label != "":
-				fmt.Fprintf(w, "  legend %s %q\n", l.kind, l.label)
-			}
+		dumpLayers(w, pm, func(x float64) string { return offset(f.xmin, x) })
+	}
+}
+
+// dumpLayers writes the legend entries of pm and its plotters in drawing
+// order, with x formatted by xf.
+func dumpLayers(w io.Writer, pm panelModel, xf func(float64) string) {
+	for _, l := range pm.layers {
+		switch {
+		case l.label != "" && l.detail:
+			fmt.Fprintf(w, "  legend %s %q (detail)\n", l.kind, l.label)
+		case l.label != "":
+			fmt.Fprintf(w, "  legend %s %q\n", l.kind, l.label)
 		}
-		for _, l := range sortedLayers(pm.layers) {
-			for _, p := range plotters(l) {
-				dumpPlotter(w, f.xmin, p)
-			}
+	}
+	for _, l := range sortedLayers(pm.layers) {
+		for _, p := range plotters(l) {
+			dumpPlotter(w, xf, p)
 		}
 	}
 }
 
-func dumpPlotter(w io.Writer, x0 float64, p plot.Plotter) {
+func dumpPlotter(w io.Writer, xf func(float64) string, p plot.Plotter) {
 	points := func(xys plotter.XYs) {
 		for _, xy := range xys {
-			fmt.Fprintf(w, "    %s %.6g\n", offset(x0, xy.X), xy.Y)
+			fmt.Fprintf(w, "    %s %.6g\n", xf(xy.X), xy.Y)
 		}
 	}
 	switch p := p.(type) {
@@ -98,6 +104,8 @@ func TestPlottedDataGolden(t *testing.T) {
 		c    Chart
 	}{
 		{"small.golden", smallChart()},
+		// Two configurations: replica lines with their own times.
+		{"compare.golden", compareChart()},
 		// Two metrics 30× apart in magnitude: drawn normalized.
 		{"normalized.golden", Chart{Panels: []Panel{{Metrics: []Metric{
 			{Name: "lag", Unit: "msgs", Target: 100, SLO: 1500, Times: at(4, time.Minute), Values: []float64{200, 3000, 900, nan}},

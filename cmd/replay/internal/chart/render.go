@@ -44,19 +44,19 @@ func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
 	}
 }
 
-// render draws f onto dc.
-func render(dc draw.Canvas, f *figure) {
+// renderHeader fills dc white and draws the title and subtitle, left
+// aligned; it returns the canvas below them.
+func renderHeader(dc draw.Canvas, title, subtitle string) draw.Canvas {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 
-	// Header: title and subtitle, left-aligned.
 	top := dc.Max.Y - headerTop
 	for _, h := range []struct {
 		txt string
 		sty text.Style
 	}{
-		{f.title, textStyle(sansBold, 15, color.Black)},
-		{f.subtitle, textStyle(sans, 10.5, colorSub)},
+		{title, textStyle(sansBold, 15, color.Black)},
+		{subtitle, textStyle(sans, 10.5, colorSub)},
 	} {
 		if h.txt == "" {
 			continue
@@ -64,21 +64,28 @@ func render(dc draw.Canvas, f *figure) {
 		dc.FillText(h.sty, vg.Point{X: dc.Min.X + marginX, Y: top}, h.txt)
 		top -= h.sty.FontExtents().Height + headerGap
 	}
-	if f.title != "" || f.subtitle != "" {
+	if title != "" || subtitle != "" {
 		top -= headerBelow - headerGap
 	}
-
-	width := dc.Max.X - dc.Min.X
 	body := dc
 	body.Max.Y = top
+	return body
+}
+
+// render draws f onto dc.
+func render(dc draw.Canvas, f *figure) {
+	width := dc.Max.X - dc.Min.X
+	body := renderHeader(dc, f.title, f.subtitle)
 	body.Min.X += marginX
 	body.Max.X -= marginX + legendWidth(width)
 
 	plots := make([]*plot.Plot, len(f.panels))
 	legends := make([][2]plot.Legend, len(f.panels))
 	tiles := make([]draw.Canvas, len(f.panels))
+	rights := make([]vg.Length, len(f.panels))
 	for i := range f.panels {
-		plots[i], legends[i] = newPlot(f, &f.panels[i])
+		plots[i], legends[i] = newPanelPlot(&f.panels[i])
+		rights[i] = dc.Max.X - marginX
 	}
 
 	// Tiles: regions of equal height; the panels of a region share it.
@@ -102,8 +109,24 @@ func render(dc draw.Canvas, f *figure) {
 		}
 		i += n
 	}
+	drawPanels(plots, tiles, rights, func(i int, lc draw.Canvas) { drawLegend(lc, legends[i]) })
+}
 
-	// Align the data areas horizontally, as plot.Align does for a grid.
+// drawLegend draws the full legend of legs if it fits in lc, else the
+// one without details.
+func drawLegend(lc draw.Canvas, legs [2]plot.Legend) {
+	leg := legs[0]
+	if r := leg.Rectangle(lc); r.Max.Y-r.Min.Y > lc.Max.Y-lc.Min.Y {
+		leg = legs[1]
+	}
+	leg.Draw(lc)
+}
+
+// drawPanels draws plots[i] in tiles[i] with their data areas aligned
+// horizontally, as plot.Align does for a grid, and then side with the
+// canvas from right of the data area (after legendGap) to rights[i], as
+// high as the data area: the column for its legend.
+func drawPanels(plots []*plot.Plot, tiles []draw.Canvas, rights []vg.Length, side func(i int, c draw.Canvas)) {
 	var left, right vg.Length
 	for i, p := range plots {
 		d := p.DataCanvas(tiles[i])
@@ -116,25 +139,57 @@ func render(dc draw.Canvas, f *figure) {
 		p.Draw(t)
 
 		d = p.DataCanvas(t)
-		lc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+		side(i, draw.Canvas{Canvas: t.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: d.Max.X + legendGap, Y: d.Min.Y},
-			Max: vg.Point{X: dc.Max.X - marginX, Y: d.Max.Y},
-		}}
-		// The full legend if it fits beside the data area, else the one
-		// without details.
-		leg := legends[i][0]
-		if r := leg.Rectangle(lc); r.Max.Y-r.Min.Y > lc.Max.Y-lc.Min.Y {
-			leg = legends[i][1]
-		}
-		leg.Draw(lc)
+			Max: vg.Point{X: rights[i], Y: d.Max.Y},
+		}})
 	}
 }
 
-// newPlot returns the plot of panel pm and its legends, full and without
-// detail entries, drawn outside the plot so they never hide data.
-func newPlot(f *figure, pm *panelModel) (*plot.Plot, [2]plot.Legend) {
+// gridShape returns the columns and rows of the grid of a figure of
+// the given panels side by side: one column for one panel, else two.
+func gridShape(panels int) (cols, rows int) {
+	cols = min(max(panels, 1), 2)
+	return cols, (max(panels, 1) + cols - 1) / cols
+}
+
+// gridTiles returns the cells of a grid of n panels on body, row by row,
+// each cut into the tile of the panel's plot and the right edge of its
+// legend column of the given width.
+func gridTiles(body draw.Canvas, n int, side vg.Length) (tiles []draw.Canvas, rights []vg.Length) {
+	cols, rows := gridShape(n)
+	body.Min.X += marginX
+	body.Max.X -= marginX
+	w := (body.Max.X - body.Min.X - vg.Length(cols-1)*regionGap) / vg.Length(cols)
+	h := (body.Max.Y - body.Min.Y - vg.Length(rows-1)*regionGap) / vg.Length(rows)
+	for i := range n {
+		c, r := i%cols, i/cols
+		t := body
+		t.Min.X += vg.Length(c) * (w + regionGap)
+		t.Max.X = t.Min.X + w
+		t.Max.Y -= vg.Length(r) * (h + regionGap)
+		t.Min.Y = t.Max.Y - h
+		rights = append(rights, t.Max.X)
+		t.Max.X -= side
+		tiles = append(tiles, t)
+	}
+	return tiles, rights
+}
+
+// gridCell returns the width and height in points of a cell of the grid
+// of n panels on a figure of the given size, for the figure models.
+func gridCell(width, height vg.Length, n int) (w, h vg.Length) {
+	cols, rows := gridShape(n)
+	w = (width - 2*marginX - vg.Length(cols-1)*regionGap) / vg.Length(cols)
+	h = (height - HeaderHeight - vg.Length(rows-1)*regionGap) / vg.Length(rows)
+	return w, h
+}
+
+// newPlot returns an empty plot styled like every panel: fonts, axes,
+// title and labels.
+func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = pm.title
+	p.Title.Text = title
 	p.Title.TextStyle.Font = font.From(sansBold, 10.5)
 	p.Title.Padding = 3
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
@@ -144,11 +199,29 @@ func newPlot(f *figure, pm *panelModel) (*plot.Plot, [2]plot.Legend) {
 		ax.Width = 0.75
 		ax.Tick.Width = 0.75
 	}
-	p.X.Label.Text = pm.xLabel
-	p.X.Tick.Marker = plot.ConstantTicks(f.xTicks)
-	p.Y.Label.Text = pm.yLabel
-	if pm.intY {
-		p.Y.Tick.Marker = plot.TickerFunc(integerTicks)
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	return p
+}
+
+// newLegend returns an empty legend styled like every legend, anchored
+// top left.
+func newLegend() plot.Legend {
+	l := plot.NewLegend()
+	l.TextStyle.Font = font.From(sans, 8.5)
+	l.Top, l.Left = true, true
+	l.ThumbnailWidth = 18
+	l.Padding = 1.5
+	return l
+}
+
+// newPanelPlot returns the plot of panel pm and its legends, full and
+// without detail entries, drawn outside the plot so they never hide data.
+func newPanelPlot(pm *panelModel) (*plot.Plot, [2]plot.Legend) {
+	p := newPlot(pm.title, pm.xLabel, pm.yLabel)
+	p.X.Tick.Marker = pm.xTicks
+	if pm.yTicks != nil {
+		p.Y.Tick.Marker = pm.yTicks
 	}
 
 	g := plotter.NewGrid()
@@ -156,15 +229,7 @@ func newPlot(f *figure, pm *panelModel) (*plot.Plot, [2]plot.Legend) {
 	g.Horizontal = g.Vertical
 	p.Add(g)
 
-	var legs [2]plot.Legend
-	for i := range legs {
-		legs[i] = plot.NewLegend()
-		legs[i].TextStyle.Font = font.From(sans, 8.5)
-		legs[i].Top, legs[i].Left = true, true
-		legs[i].ThumbnailWidth = 18
-		legs[i].Padding = 1.5
-	}
-
+	legs := [2]plot.Legend{newLegend(), newLegend()}
 	var pad vg.Length
 	for _, l := range sortedLayers(pm.layers) {
 		p.Add(plotters(l)...)
@@ -185,13 +250,22 @@ func newPlot(f *figure, pm *panelModel) (*plot.Plot, [2]plot.Legend) {
 		}
 	}
 	// Fix the ranges after Add, which widens them to the data.
-	p.X.Min, p.X.Max = f.xmin, f.xmax
+	p.X.Min, p.X.Max = pm.xmin, pm.xmax
 	p.Y.Min, p.Y.Max = pm.ymin, pm.ymax
 	return p, legs
 }
 
 func lineStyle(l layer) draw.LineStyle {
 	return draw.LineStyle{Color: l.color, Width: l.width, Dashes: l.dash}
+}
+
+// glyphStyle is the marker style of a kindMarkers layer.
+func glyphStyle(l layer) draw.GlyphStyle {
+	shape := l.glyph
+	if shape == nil {
+		shape = draw.CircleGlyph{}
+	}
+	return draw.GlyphStyle{Color: l.color, Radius: l.width, Shape: shape}
 }
 
 // plotters returns the gonum plotters drawing l.
@@ -204,9 +278,7 @@ func plotters(l layer) []plot.Plotter {
 	case kindMarkers:
 		var ps []plot.Plotter
 		for _, s := range l.segs {
-			ps = append(ps, scatter{&plotter.Scatter{XYs: s, GlyphStyle: draw.GlyphStyle{
-				Color: l.color, Radius: l.width, Shape: draw.CircleGlyph{},
-			}}})
+			ps = append(ps, scatter{&plotter.Scatter{XYs: s, GlyphStyle: glyphStyle(l)}})
 		}
 		return ps
 	}
@@ -248,7 +320,11 @@ func thumbnail(l layer) plot.Thumbnailer {
 	case kindBand:
 		return &band{color: l.color}
 	case kindMarkers:
-		return &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: l.color, Radius: l.width, Shape: draw.CircleGlyph{}}}
+		gs := glyphStyle(l)
+		if l.legendWidth > 0 {
+			gs.Radius = l.legendWidth
+		}
+		return &plotter.Scatter{GlyphStyle: gs}
 	}
 	return &plotter.Line{LineStyle: lineStyle(l)}
 }

@@ -2,6 +2,7 @@ package chart
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -182,6 +183,55 @@ func integerTicks(lo, hi float64) []plot.Tick {
 			tk.Label = formatNumber(v)
 		}
 		ticks = append(ticks, tk)
+	}
+	return ticks
+}
+
+// numericTicks places ticks like plot.DefaultTicks but labels them in
+// plain decimal notation, with no exponent and as few decimals as the
+// labelled values need: 2000000 rather than 2e+06.
+func numericTicks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	tiny := 1e-9 * (hi - lo)
+	exact := func(decimals int) bool {
+		for _, tk := range ticks {
+			if tk.IsMinor() {
+				continue
+			}
+			r, _ := strconv.ParseFloat(strconv.FormatFloat(tk.Value, 'f', decimals, 64), 64)
+			if math.Abs(r-tk.Value) > tiny {
+				return false
+			}
+		}
+		return true
+	}
+	decimals := 0
+	for decimals < 15 && !exact(decimals) {
+		decimals++
+	}
+	for i, tk := range ticks {
+		if tk.IsMinor() {
+			continue
+		}
+		if math.Abs(tk.Value) <= tiny {
+			tk.Value = 0 // no "-0"
+		}
+		ticks[i].Label = strconv.FormatFloat(tk.Value, 'f', decimals, 64)
+	}
+	return ticks
+}
+
+// categoryTicks returns a tick at each of the positions 0 … len(values)-1
+// of a categorical axis, labelled with the value at most every few
+// positions so that at most maxLabels labels show.
+func categoryTicks(values []float64, maxLabels int) []plot.Tick {
+	every := max(1, (len(values)+max(maxLabels, 1)-1)/max(maxLabels, 1))
+	ticks := make([]plot.Tick, len(values))
+	for i, v := range values {
+		ticks[i].Value = float64(i)
+		if i%every == 0 {
+			ticks[i].Label = formatNumber(v)
+		}
 	}
 	return ticks
 }
