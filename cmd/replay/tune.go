@@ -68,7 +68,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.prune, "prune", true, "stop a replay once a constraint on a growing figure is broken")
 	fs.StringVar(&f.frontY, "front-y", "", "the figure the Pareto front sets against the objective")
 	fs.StringVar(&f.heatmap, "heatmap", "", "X,Y: the two parameters of the heatmap (default the first two with several values)")
-	fs.StringVarP(&f.evaluations, "output", "o", "", "write every evaluation (CSV): the shard file tune merge reads")
+	fs.StringVarP(&f.evaluations, "output", "o", "", "write every evaluation: .csv (the shard file tune merge reads) or .parquet")
 	fs.StringVar(&f.frontFile, "front", "", "write the Pareto fronts (CSV)")
 	fs.StringVar(&f.manifests, "manifests", "", "write the tuned manifest of each region into this directory")
 	fs.StringVar(&f.plotFront, "plot-front", "", "draw the Pareto fronts: .png or .svg")
@@ -80,8 +80,8 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 
 // check validates the output names before any work.
 func (f *tuneFlags) check() error {
-	if f.evaluations != "" && strings.ToLower(filepath.Ext(f.evaluations)) != ".csv" {
-		return fmt.Errorf("-o %s: want a .csv file", f.evaluations)
+	if ext := strings.ToLower(filepath.Ext(f.evaluations)); f.evaluations != "" && ext != ".csv" && ext != ".parquet" {
+		return fmt.Errorf("-o %s: want a .csv or .parquet file", f.evaluations)
 	}
 	if f.frontFile != "" && strings.ToLower(filepath.Ext(f.frontFile)) != ".csv" {
 		return fmt.Errorf("--front %s: want a .csv file", f.frontFile)
@@ -237,10 +237,10 @@ func tuneCmd(args []string, stdout, stderr io.Writer) error {
 	opt := tune.Options{Workers: workers, Shard: sh, Progress: prog.update}
 	done := 0
 	runTo := func(w io.Writer) error {
-		var ew *tune.EvalWriter
+		var ew evalWriter
 		if w != nil {
 			var err error
-			if ew, err = st.NewEvalWriter(w, sh); err != nil {
+			if ew, err = newEvalWriter(st, w, f.evaluations, sh); err != nil {
 				return err
 			}
 		}
@@ -260,7 +260,7 @@ func tuneCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil || ew == nil {
 			return err
 		}
-		return ew.Flush()
+		return ew.Close()
 	}
 	if f.evaluations != "" {
 		err = writeAtomic(f.evaluations, runTo)
@@ -281,6 +281,24 @@ func tuneCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return f.present(st, rep, sh, fp, stdout, stderr)
+}
+
+// evalWriter writes an evaluation file, CSV or Parquet.
+type evalWriter interface {
+	Write([]tune.Record) error
+	Close() error
+}
+
+type csvEval struct{ *tune.EvalWriter }
+
+func (c csvEval) Close() error { return c.Flush() }
+
+func newEvalWriter(st *tune.Study, w io.Writer, name string, sh tune.Shard) (evalWriter, error) {
+	if strings.ToLower(filepath.Ext(name)) == ".parquet" {
+		return st.NewEvalParquetWriter(w, sh)
+	}
+	ew, err := st.NewEvalWriter(w, sh)
+	return csvEval{ew}, err
 }
 
 // shardOf resolves --shard, --shards and $JOB_COMPLETION_INDEX.
@@ -329,6 +347,9 @@ func tuneMergeCmd(args []string, stdout, stderr io.Writer) error {
 	var shards []tune.Shard
 	var recs [][]tune.Record
 	for _, name := range fs.Args() {
+		if strings.ToLower(filepath.Ext(name)) != ".csv" {
+			return fmt.Errorf("%s: tune merge reads the CSV evaluation files of the shards (-o SHARD.csv)", name)
+		}
 		b, err := f.readFile(name)
 		if err != nil {
 			return err
@@ -358,7 +379,7 @@ func tuneMergeCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.evaluations != "" {
 		err := writeAtomic(f.evaluations, func(w io.Writer) error {
-			ew, err := st.NewEvalWriter(w, tune.Shard{})
+			ew, err := newEvalWriter(st, w, f.evaluations, tune.Shard{})
 			if err != nil {
 				return err
 			}
@@ -367,7 +388,7 @@ func tuneMergeCmd(args []string, stdout, stderr io.Writer) error {
 					return err
 				}
 			}
-			return ew.Flush()
+			return ew.Close()
 		})
 		if err != nil {
 			return err
