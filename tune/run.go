@@ -39,6 +39,13 @@ func (sh Shard) String() string {
 	return fmt.Sprintf("%d/%d", sh.Index, sh.Count)
 }
 
+// Configs returns the number of configurations of a grid of size n in the
+// shard.
+func (sh Shard) Configs(n int) int {
+	count, _ := sh.configs(n)
+	return count
+}
+
 // configs returns the number of configurations of a grid of size n in the
 // shard, and the grid index of the shard's k-th.
 func (sh Shard) configs(n int) (int, func(k int) int) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -269,10 +270,7 @@ func tuneCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := col.Report()
 	if errors.Is(err, context.Canceled) {
-		total := st.Size()
-		if sh.Count > 1 {
-			total = (st.Size() - sh.Index + sh.Count - 1) / sh.Count
-		}
+		total := sh.Configs(st.Size())
 		fmt.Fprintf(stdout, "interrupted: the best of the first %d of %d configurations\n\n", done, total)
 		writeReport(stdout, st, rep, sh)
 		return fmt.Errorf("interrupted after %d of %d configurations; no file written", done, total)
@@ -571,7 +569,7 @@ func feasibility(e tune.Entry) string {
 // writeFront writes the Pareto fronts as CSV:
 // region,config,PARAM…,OBJECTIVE,FRONT_Y.
 func writeFront(w io.Writer, st *tune.Study, rep tune.Report) error {
-	var b strings.Builder
+	cw := csv.NewWriter(w)
 	head := []string{"region", "config"}
 	for _, p := range st.Space().Params {
 		head = append(head, p.Name)
@@ -580,7 +578,7 @@ func writeFront(w io.Writer, st *tune.Study, rep tune.Report) error {
 	if rep.FrontY != rep.Objective {
 		head = append(head, rep.FrontY)
 	}
-	b.WriteString(csvLine(head))
+	cw.Write(head)
 	xi, yi := st.Metrics().Index(rep.Objective), st.Metrics().Index(rep.FrontY)
 	for _, r := range rep.Regions {
 		for _, e := range r.Front {
@@ -589,22 +587,11 @@ func writeFront(w io.Writer, st *tune.Study, rep tune.Report) error {
 			if rep.FrontY != rep.Objective {
 				cells = append(cells, strconv.FormatFloat(e.Metrics[yi], 'g', -1, 64))
 			}
-			b.WriteString(csvLine(cells))
+			cw.Write(cells)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// csvLine joins cells as a CSV line; the cells are names and numbers, so
-// only a comma or a quote needs quoting.
-func csvLine(cells []string) string {
-	for i, c := range cells {
-		if strings.ContainsAny(c, ",\"\n") {
-			cells[i] = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
-		}
-	}
-	return strings.Join(cells, ",") + "\n"
+	cw.Flush()
+	return cw.Error()
 }
 
 // writeManifests writes each region's best feasible configuration as a

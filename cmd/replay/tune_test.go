@@ -101,6 +101,9 @@ func TestTuneShardsMerge(t *testing.T) {
 	}
 	same(out("whole.csv"), out("merged.csv"))
 	same(out("whole-front.csv"), out("merged-front.csv"))
+	if b, _ := os.ReadFile(out("whole-front.csv")); !strings.HasPrefix(string(b), "region,config,triggers.backlog.threshold,scaleDown.window,replica_hours,backlog.above_fraction\nfn-0d5565a8,") {
+		t.Errorf("front file does not start with its header and a row:\n%.200s", b)
+	}
 	entries, _ := os.ReadDir(out("whole"))
 	if len(entries) != 3 {
 		t.Fatalf("%d tuned manifests, want one per region (3)", len(entries))
