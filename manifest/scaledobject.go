@@ -74,6 +74,9 @@ type ScaledObject struct {
 	Line int
 	// Spec is what KEDA runs for it, accepted by keda.New.
 	Spec keda.Spec
+	// Queries hold what each prometheus trigger asks its server, indexed
+	// like Spec.Triggers; nil for the triggers of other types.
+	Queries []*PrometheusQuery
 }
 
 // ParseScaledObjects reads the YAML documents of r and returns their KEDA
@@ -249,6 +252,7 @@ func (p *fileParser) convertScaledObject(n *yaml.Node, d *strictDecoder, obj *sc
 		Namespace: obj.Namespace,
 		Line:      n.Line,
 		Spec:      spec,
+		Queries:   prometheusQueries(obj.Spec.Triggers),
 	})
 }
 

@@ -46,6 +46,40 @@ func triggerCandidates(ts []keda.Trigger, i int) []string {
 	return c
 }
 
+// Input is one series a controller reads: a ScaledObject trigger (other
+// than cron) or an HPA metric, with the trace columns that may feed it.
+type Input struct {
+	// Index is the trigger's index in the ScaledObject's Triggers, or the
+	// metric's in the HPA's Metrics.
+	Index int
+	// Names are the column names the series goes by, preferred first (see
+	// docs/replay.md, "Which column feeds which trigger").
+	Names []string
+	// Desc describes the trigger or metric for messages, e.g.
+	// `triggers[0] (prometheus "lag")`.
+	Desc string
+}
+
+// Inputs lists the series cfg's controller reads, in trigger or metric
+// order. It is what Run binds to the trace's columns, and what a capture
+// records.
+func Inputs(cfg *Config) []Input {
+	var ins []Input
+	if so := cfg.ScaledObject; so != nil {
+		for i, t := range so.Triggers {
+			if t.Kind == keda.Cron {
+				continue
+			}
+			ins = append(ins, Input{Index: i, Names: triggerCandidates(so.Triggers, i), Desc: describe(cfg, i)})
+		}
+		return ins
+	}
+	for i, m := range cfg.HPA.Metrics {
+		ins = append(ins, Input{Index: i, Names: []string{m.Name}, Desc: describe(cfg, i)})
+	}
+	return ins
+}
+
 // bind finds the trace column of every series the controller reads.
 func bind(cfg *Config, h trace.Header) ([]input, []string, error) {
 	type want struct {
@@ -54,22 +88,16 @@ func bind(cfg *Config, h trace.Header) ([]input, []string, error) {
 		kafka      bool
 	}
 	var wants []want
-	if so := cfg.ScaledObject; so != nil {
-		for i, t := range so.Triggers {
-			if t.Kind == keda.Cron {
-				continue
-			}
-			wants = append(wants, want{index: i, candidates: triggerCandidates(so.Triggers, i), kafka: t.Kind == keda.Kafka})
-		}
-	} else {
-		for i, m := range cfg.HPA.Metrics {
+	for _, in := range Inputs(cfg) {
+		if cfg.HPA != nil {
 			for _, w := range wants {
-				if cfg.HPA.Metrics[w.index].Name == m.Name {
-					return nil, nil, fmt.Errorf("metrics[%d] and metrics[%d] are both named %q: map each to a column with Columns", w.index, i, m.Name)
+				if w.candidates[0] == in.Names[0] {
+					return nil, nil, fmt.Errorf("metrics[%d] and metrics[%d] are both named %q: map each to a column with Columns", w.index, in.Index, in.Names[0])
 				}
 			}
-			wants = append(wants, want{index: i, candidates: []string{m.Name}})
 		}
+		kafka := cfg.ScaledObject != nil && cfg.ScaledObject.Triggers[in.Index].Kind == keda.Kafka
+		wants = append(wants, want{index: in.Index, candidates: in.Names, kafka: kafka})
 	}
 
 	column := map[string]int{}

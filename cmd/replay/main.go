@@ -8,6 +8,7 @@
 //	replay verify -f hpa.yaml --trace rps.csv --golden timeline.csv
 //	replay plot timeline.csv -o replicas.svg
 //	replay tune -f scaledobject.yaml --trace lag.csv --param triggers.lag.threshold=500:5000:500
+//	replay capture -f scaledobject.yaml --prometheus http://localhost:9090 --since 7d -o lag.csv
 //
 // Exit codes: 0 success, 1 a check failed (verify), 2 a usage or input
 // error. See docs/cli.md.
@@ -65,6 +66,7 @@ Usage:
   replay plot    TIMELINE -o IMAGE [-f MANIFEST]
   replay tune    -f MANIFEST --trace TRACE (--param NAME=VALUES... | --space STUDY) [flags]
   replay tune merge -f MANIFEST --trace TRACE (--param ... | --space ...) SHARD.csv...
+  replay capture -f MANIFEST --prometheus [REGION=]URL (--since DURATION | --start TIME) -o TRACE
 
 Run "replay COMMAND --help" for a command's flags and examples.
 Exit codes: 0 success, 1 a check failed, 2 a usage or input error.
@@ -88,12 +90,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return plotCmd(rest, stdout, stderr)
 	case "tune":
 		return tuneCmd(rest, stdout, stderr)
+	case "capture":
+		return captureCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	if strings.HasPrefix(cmd, "-") {
-		return fmt.Errorf("flags come after a command (run, explain, verify, plot, tune)\n\n%s", usage)
+		return fmt.Errorf("flags come after a command (run, explain, verify, plot, tune, capture)\n\n%s", usage)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

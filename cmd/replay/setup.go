@@ -89,6 +89,12 @@ func (s *setup) flags(fs *pflag.FlagSet) {
 type object struct {
 	kind, name string
 	cfg        replay.Config
+	// queries are a ScaledObject's prometheus queries, by trigger.
+	queries []*manifest.PrometheusQuery
+	// file is the manifest it came from; several reports that the
+	// manifests hold other objects too.
+	file    string
+	several bool
 }
 
 func (o object) String() string { return o.kind + " " + o.name }
@@ -102,16 +108,28 @@ func (s *setup) readFile(name string) ([]byte, error) {
 
 // object reads the manifests and resolves the flags into a replay config.
 func (s *setup) object() (object, error) {
-	if len(s.files) == 0 {
+	o, err := pickObject(s.files, s.name, manifest.Options{Tolerance: s.tolerance, DownscaleStabilizationWindow: s.downscale}, s.readFile)
+	if err != nil {
+		return object{}, err
+	}
+	if err := s.configure(&o.cfg); err != nil {
+		return object{}, err
+	}
+	return o, nil
+}
+
+// pickObject reads the manifests in files and returns the object named
+// name, or the only one.
+func pickObject(files []string, name string, opt manifest.Options, read func(string) ([]byte, error)) (object, error) {
+	if len(files) == 0 {
 		return object{}, errors.New("no manifest: give one with -f/--filename")
 	}
 	var objs []object
-	for _, f := range s.files {
-		b, err := s.readFile(f)
+	for _, f := range files {
+		b, err := read(f)
 		if err != nil {
 			return object{}, err
 		}
-		opt := manifest.Options{Tolerance: s.tolerance, DownscaleStabilizationWindow: s.downscale}
 		hpas, err := manifest.ParseHPAs(f, bytes.NewReader(b), opt)
 		if err != nil {
 			return object{}, err
@@ -121,32 +139,30 @@ func (s *setup) object() (object, error) {
 			return object{}, err
 		}
 		for _, h := range hpas {
-			objs = append(objs, object{kind: "HorizontalPodAutoscaler", name: h.Name, cfg: replay.Config{HPA: &h.Spec}})
+			objs = append(objs, object{kind: "HorizontalPodAutoscaler", name: h.Name, cfg: replay.Config{HPA: &h.Spec}, file: f})
 		}
 		for _, so := range sos {
-			objs = append(objs, object{kind: "ScaledObject", name: so.Name, cfg: replay.Config{ScaledObject: &so.Spec}})
+			objs = append(objs, object{kind: "ScaledObject", name: so.Name, cfg: replay.Config{ScaledObject: &so.Spec}, queries: so.Queries, file: f})
 		}
 	}
 	var pick []object
 	var names []string
 	for _, o := range objs {
 		names = append(names, o.String())
-		if s.name == "" || o.name == s.name {
+		if name == "" || o.name == name {
 			pick = append(pick, o)
 		}
 	}
 	switch {
 	case len(objs) == 0:
-		return object{}, fmt.Errorf("%s: no HorizontalPodAutoscaler or ScaledObject", strings.Join(s.files, ", "))
+		return object{}, fmt.Errorf("%s: no HorizontalPodAutoscaler or ScaledObject", strings.Join(files, ", "))
 	case len(pick) == 0:
-		return object{}, fmt.Errorf("--name %q: no such object; the manifests hold %s", s.name, strings.Join(names, ", "))
+		return object{}, fmt.Errorf("--name %q: no such object; the manifests hold %s", name, strings.Join(names, ", "))
 	case len(pick) > 1:
 		return object{}, fmt.Errorf("the manifests hold %s: choose one with --name", strings.Join(names, ", "))
 	}
 	o := pick[0]
-	if err := s.configure(&o.cfg); err != nil {
-		return object{}, err
-	}
+	o.several = len(objs) > 1
 	return o, nil
 }
 

@@ -234,7 +234,7 @@ func tuneCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	prog := newProgress(stderr)
+	prog := newProgress(stderr, "configurations")
 	opt := tune.Options{Workers: workers, Shard: sh, Progress: prog.update}
 	done := 0
 	runTo := func(w io.Writer) error {
@@ -644,14 +644,15 @@ func writeManifests(dir string, st *tune.Study, rep tune.Report, stderr io.Write
 // nothing elsewhere.
 type progress struct {
 	w     io.Writer
+	noun  string
 	tty   bool
 	start time.Time
 	last  time.Time
 	drawn bool
 }
 
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, start: time.Now()}
+func newProgress(w io.Writer, noun string) *progress {
+	p := &progress{w: w, noun: noun, start: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -676,7 +677,7 @@ func (p *progress) update(done, total int) {
 	if done > 0 {
 		left = (time.Duration(float64(elapsed) * float64(total-done) / float64(done))).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d configurations, %s left ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, left)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s, %s left ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, p.noun, left)
 	p.drawn = true
 }
 
