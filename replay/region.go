@@ -514,7 +514,12 @@ func (g *region) tick(t time.Time) error {
 	g.kd = g.so.Reconcile(t, g.target(), g.readings)
 	for i := range g.rp.inputs {
 		r.Seen[i] = trace.Value{}
-		if ts := &g.kd.Triggers[g.rp.inputs[i].index]; ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached {
+		idx := g.rp.inputs[i].index
+		ts := &g.kd.Triggers[idx]
+		// A cpu or memory trigger is a Resource metric the HPA reads
+		// itself: it read it when it computed its metrics.
+		resource := !g.rp.cfg.ScaledObject.Triggers[idx].Kind.External() && g.kd.HPA.Proposals != nil
+		if ts.HasMetric || ts.Failed || ts.Fallback || ts.Cached || resource {
 			r.Seen[i] = vals[i]
 		}
 	}

@@ -528,3 +528,23 @@ func TestDuplicateRowReplaces(t *testing.T) {
 		t.Errorf("warnings %v", res.Warnings)
 	}
 }
+
+// A ScaledObject's cpu trigger is a Resource metric of its HPA: the HPA
+// ticks that compute metrics show what it read (open loop: 70 % of 50 %
+// asks 1.4 times the replicas at each tick).
+func TestResourceTriggerSeen(t *testing.T) {
+	so := promSO(1, 5, 10, "rps")
+	so.Triggers = append(so.Triggers, keda.Trigger{Kind: keda.CPU, MetricName: "cpu", MetricType: hpa.Utilization, Target: 50, TargetMilli: 50000})
+	r := newTrace("rps", "cpu").add(0, 20, 70).add(30, 20, 80)
+	rows, _ := collect(t, Config{ScaledObject: so}, r)
+	want := []step{
+		{T: 0, Event: "poll", Seen: "20,70", Desired: 1},
+		{T: 0, Event: "hpa", Seen: "20,70", Desired: 2},
+		{T: 15, Event: "hpa", Seen: "20,70", Desired: 3},
+		{T: 30, Event: "poll", Seen: "20,80", Desired: 3},
+		{T: 30, Event: "hpa", Seen: "20,80", Desired: 5},
+	}
+	if diff := cmp.Diff(want, steps(rows)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+}
