@@ -251,67 +251,37 @@ func (s *setup) openTrace() (trace.Reader, io.Closer, error) {
 		}
 		f = of
 	}
-	var r trace.Reader
-	switch ext := strings.ToLower(filepath.Ext(s.traceFile)); ext {
-	case ".csv":
-		r = trace.NewCSVReader(s.traceFile, f)
-	case ".parquet":
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, nil, err
-		}
-		if r, err = trace.NewParquetReader(s.traceFile, f, st.Size()); err != nil {
-			f.Close()
-			return nil, nil, err
-		}
-	case ".json":
-		opt := trace.PromOptions{Column: s.column, ColumnLabel: s.columnLabel, RegionLabel: s.regionLabel}
-		if s.column == "" && s.columnLabel == "" {
-			f.Close()
-			return nil, nil, fmt.Errorf("%s: a Prometheus query_range result needs --column NAME or --column-label LABEL", s.traceFile)
-		}
-		var err error
-		if r, err = trace.NewPromReader(s.traceFile, f, opt); err != nil {
-			f.Close()
-			return nil, nil, err
-		}
-	default:
+	if strings.ToLower(filepath.Ext(s.traceFile)) == ".json" && s.column == "" && s.columnLabel == "" {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: unknown trace format %q: want .csv, .parquet or .json (Prometheus query_range)", s.traceFile, ext)
+		return nil, nil, fmt.Errorf("%s: a Prometheus query_range result needs --column NAME or --column-label LABEL", s.traceFile)
+	}
+	r, err := trace.Open(s.traceFile, f, trace.PromOptions{Column: s.column, ColumnLabel: s.columnLabel, RegionLabel: s.regionLabel})
+	if err != nil {
+		f.Close()
+		return nil, nil, err
 	}
 	if s.region != "" {
 		if !r.Header().Region {
 			f.Close()
 			return nil, nil, fmt.Errorf("--region %q: %s has no regions", s.region, s.traceFile)
 		}
-		r = &regionFilter{Reader: r, region: s.region}
+		r = &regionFilter{Reader: trace.Region(r, s.region), region: s.region}
 	}
 	return r, f, nil
 }
 
-// regionFilter passes the rows of one region.
+// regionFilter says --region in the error of a region without rows.
 type regionFilter struct {
 	trace.Reader
 	region string
-	seen   bool
-}
-
-func (r *regionFilter) Scan() bool {
-	for r.Reader.Scan() {
-		if r.Sample().Region == r.region {
-			r.seen = true
-			return true
-		}
-	}
-	return false
 }
 
 func (r *regionFilter) Err() error {
-	if err := r.Reader.Err(); err != nil || r.seen {
-		return err
+	err := r.Reader.Err()
+	if err != nil && strings.HasPrefix(err.Error(), fmt.Sprintf("region %q:", r.region)) {
+		return fmt.Errorf("--%s", err)
 	}
-	return fmt.Errorf("--region %q: the trace has no row of that region", r.region)
+	return err
 }
 
 // prepare reads the manifest and opens the trace: the replay is ready to
