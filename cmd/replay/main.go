@@ -6,12 +6,13 @@
 //	replay run -f scaledobject.yaml --trace lag.csv --plot replicas.png
 //	replay explain -f hpa.yaml --trace rps.csv --at 2026-01-05T14:02:00Z
 //	replay verify -f hpa.yaml --trace rps.csv --golden timeline.csv
+//	replay diff -f old.yaml -f new.yaml --trace lag.csv --fail-on replica_hours=+5%
 //	replay plot timeline.csv -o replicas.svg
 //	replay tune -f scaledobject.yaml --trace lag.csv --param triggers.lag.threshold=500:5000:500
 //	replay capture -f scaledobject.yaml --prometheus http://localhost:9090 --since 7d -o lag.csv
 //
-// Exit codes: 0 success, 1 a check failed (verify), 2 a usage or input
-// error. See docs/cli.md.
+// Exit codes: 0 success, 1 a check failed (verify, diff --fail-on), 2 a
+// usage or input error. See docs/cli.md.
 package main
 
 import (
@@ -63,6 +64,7 @@ Usage:
   replay run     -f MANIFEST --trace TRACE [-o TIMELINE] [--plot IMAGE] [flags]
   replay explain -f MANIFEST --trace TRACE (--at TIME | --all) [flags]
   replay verify  -f MANIFEST --trace TRACE (--golden TIMELINE | --recorded) [flags]
+  replay diff    -f OLD -f NEW --trace TRACE [--fail-on FIGURE=BUDGET...] [--plot IMAGE] [flags]
   replay plot    TIMELINE -o IMAGE [-f MANIFEST]
   replay tune    -f MANIFEST --trace TRACE (--param NAME=VALUES... | --space STUDY) [flags]
   replay tune merge -f MANIFEST --trace TRACE (--param ... | --space ...) SHARD.csv...
@@ -86,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return explainCmd(rest, stdout, stderr)
 	case "verify":
 		return verifyCmd(rest, stdout, stderr)
+	case "diff":
+		return diffCmd(rest, stdout, stderr)
 	case "plot":
 		return plotCmd(rest, stdout, stderr)
 	case "tune":
@@ -97,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if strings.HasPrefix(cmd, "-") {
-		return fmt.Errorf("flags come after a command (run, explain, verify, plot, tune, capture)\n\n%s", usage)
+		return fmt.Errorf("flags come after a command (run, explain, verify, diff, plot, tune, capture)\n\n%s", usage)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
