@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autoreplay/autoreplay/internal/promtest"
 	"github.com/autoreplay/autoreplay/replay/trace"
@@ -316,5 +318,34 @@ func TestCaptureTraceReadsBack(t *testing.T) {
 		if want := int64(804571260 + 60*i); s.Time.Unix() != want || s.Time.Nanosecond() != 0 || s.Values[0].Status != trace.Present {
 			t.Errorf("row %d: %v %+v, want time %d and a value", i, s.Time, s.Values[0], want)
 		}
+	}
+}
+
+// TestCaptureSinceAndInterrupt drives the command with its clock and its
+// interruption given: --since counts back from now, and an interrupted
+// capture writes nothing.
+func TestCaptureSinceAndInterrupt(t *testing.T) {
+	srv := exampleServer(t)
+	inExampleDir(t)
+	now := func() time.Time { return time.Date(1995, 7, 1, 5, 0, 7, 0, time.UTC) }
+	var out, errs bytes.Buffer
+	f := captureFlags{getenv: func(string) string { return "" }, now: now}
+	err := f.run([]string{"-f", "examples/capture/gateway.yaml", "--prometheus", srv.URL, "--since", "1h", "-o", "since.csv"}, &out, &errs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errs.String())
+	}
+	if !strings.HasPrefix(out.String(), "captured 240 rows for ScaledObject gateway: 1995-07-01T04:00:15Z … 1995-07-01T05:00:00Z every 15s") {
+		t.Errorf("since: %s", out.String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f = captureFlags{getenv: func(string) string { return "" }, now: now, interrupted: ctx}
+	err = f.run([]string{"-f", "examples/capture/gateway.yaml", "--prometheus", srv.URL, "--since", "1h", "-o", "interrupted.csv"}, &out, &errs)
+	if err == nil || err.Error() != "capture: interrupted; no file written" {
+		t.Errorf("interrupted: %v", err)
+	}
+	if _, err := os.Stat("interrupted.csv"); !os.IsNotExist(err) {
+		t.Errorf("an interrupted capture wrote its file: %v", err)
 	}
 }
