@@ -10,6 +10,8 @@
 //	replay plot timeline.csv -o replicas.svg
 //	replay tune -f scaledobject.yaml --trace lag.csv --param triggers.lag.threshold=500:5000:500
 //	replay capture -f scaledobject.yaml --prometheus http://localhost:9090 --since 7d -o lag.csv
+//	replay generate --pattern 'rps=diurnal(mean=200),spike(height=10,at=2d15h)' -o rps.csv
+//	replay serve --trace rps.csv --speed 60x --listen 127.0.0.1:9091
 //
 // Exit codes: 0 success, 1 a check failed (verify, diff --fail-on), 2 a
 // usage or input error. See docs/cli.md.
@@ -69,6 +71,8 @@ Usage:
   replay tune    -f MANIFEST --trace TRACE (--param NAME=VALUES... | --space STUDY) [flags]
   replay tune merge -f MANIFEST --trace TRACE (--param ... | --space ...) SHARD.csv...
   replay capture -f MANIFEST --prometheus [REGION=]URL (--since DURATION | --start TIME) -o TRACE
+  replay generate --pattern NAME=PATTERN[,PATTERN...]... [--region R=SCALE[@SHIFT]]... -o TRACE
+  replay serve   --trace TRACE [--speed 60x] [--listen 127.0.0.1:9091]
 
 Run "replay COMMAND --help" for a command's flags and examples.
 Exit codes: 0 success, 1 a check failed, 2 a usage or input error.
@@ -96,12 +100,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return tuneCmd(rest, stdout, stderr)
 	case "capture":
 		return captureCmd(rest, stdout, stderr)
+	case "generate":
+		return generateCmd(rest, stdout, stderr)
+	case "serve":
+		return serveCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	if strings.HasPrefix(cmd, "-") {
-		return fmt.Errorf("flags come after a command (run, explain, verify, diff, plot, tune, capture)\n\n%s", usage)
+		return fmt.Errorf("flags come after a command (run, explain, verify, diff, plot, tune, capture, generate, serve)\n\n%s", usage)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
