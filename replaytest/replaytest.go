@@ -142,34 +142,24 @@ func load(c Case) (string, replay.Config, error) {
 	if err != nil {
 		return "", replay.Config{}, err
 	}
-	hpas, err := manifest.ParseHPAs(c.Manifest, bytes.NewReader(b), c.Options)
+	objs, err := manifest.ParseObjects(c.Manifest, b, c.Options)
 	if err != nil {
 		return "", replay.Config{}, err
 	}
-	sos, err := manifest.ParseScaledObjects(c.Manifest, bytes.NewReader(b), c.Options)
-	if err != nil {
-		return "", replay.Config{}, err
-	}
-	type object struct {
-		name string
-		cfg  replay.Config
-	}
-	var objs []object
-	for _, h := range hpas {
-		objs = append(objs, object{"HorizontalPodAutoscaler " + h.Name, replay.Config{HPA: &h.Spec}})
-		if h.Name == c.Name {
-			return objs[len(objs)-1].name, objs[len(objs)-1].cfg, nil
+	config := func(o manifest.Object) replay.Config {
+		if o.HPA != nil {
+			return replay.Config{HPA: &o.HPA.Spec}
 		}
+		return replay.Config{ScaledObject: &o.ScaledObject.Spec}
 	}
-	for _, so := range sos {
-		objs = append(objs, object{"ScaledObject " + so.Name, replay.Config{ScaledObject: &so.Spec}})
-		if so.Name == c.Name {
-			return objs[len(objs)-1].name, objs[len(objs)-1].cfg, nil
+	for _, o := range objs {
+		if o.Name() == c.Name {
+			return o.String(), config(o), nil
 		}
 	}
 	var names []string
 	for _, o := range objs {
-		names = append(names, o.name)
+		names = append(names, o.String())
 	}
 	switch {
 	case len(objs) == 0:
@@ -179,7 +169,7 @@ func load(c Case) (string, replay.Config, error) {
 	case len(objs) > 1:
 		return "", replay.Config{}, fmt.Errorf("%s holds %v: set Case.Name", c.Manifest, names)
 	}
-	return objs[0].name, objs[0].cfg, nil
+	return objs[0].String(), config(objs[0]), nil
 }
 
 // Figures returns the named figures of a region's summary, as `replay

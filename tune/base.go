@@ -2,7 +2,6 @@ package tune
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -54,22 +53,19 @@ func (o baseObject) String() string { return o.kind + " " + o.name }
 // in data is returned as is; the object must be a YAML document of its own,
 // not an item of a v1 List.
 func NewBase(file string, data []byte, name string, opt manifest.Options) (*Base, error) {
-	hpas, err := manifest.ParseHPAs(file, bytes.NewReader(data), opt)
-	if err != nil {
-		return nil, err
-	}
-	sos, err := manifest.ParseScaledObjects(file, bytes.NewReader(data), opt)
+	parsed, err := manifest.ParseObjects(file, data, opt)
 	if err != nil {
 		return nil, err
 	}
 	var objs []baseObject
-	for _, h := range hpas {
-		objs = append(objs, baseObject{kindHPA, h.Name, h.Line, replay.Config{HPA: &h.Spec}, h.Spec.MinReplicas, h.Spec.MaxReplicas})
+	for _, m := range parsed {
+		if h := m.HPA; h != nil {
+			objs = append(objs, baseObject{kindHPA, h.Name, h.Line, replay.Config{HPA: &h.Spec}, h.Spec.MinReplicas, h.Spec.MaxReplicas})
+		} else {
+			so := m.ScaledObject
+			objs = append(objs, baseObject{kindScaledObject, so.Name, so.Line, replay.Config{ScaledObject: &so.Spec}, so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount})
+		}
 	}
-	for _, so := range sos {
-		objs = append(objs, baseObject{kindScaledObject, so.Name, so.Line, replay.Config{ScaledObject: &so.Spec}, so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount})
-	}
-	slices.SortStableFunc(objs, func(a, b baseObject) int { return cmp.Compare(a.line, b.line) })
 	var pick []baseObject
 	names := make([]string, len(objs))
 	for i, o := range objs {

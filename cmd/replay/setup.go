@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -130,19 +129,18 @@ func pickObject(files []string, name string, opt manifest.Options, read func(str
 		if err != nil {
 			return object{}, err
 		}
-		hpas, err := manifest.ParseHPAs(f, bytes.NewReader(b), opt)
+		parsed, err := manifest.ParseObjects(f, b, opt)
 		if err != nil {
 			return object{}, err
 		}
-		sos, err := manifest.ParseScaledObjects(f, bytes.NewReader(b), opt)
-		if err != nil {
-			return object{}, err
-		}
-		for _, h := range hpas {
-			objs = append(objs, object{kind: "HorizontalPodAutoscaler", name: h.Name, cfg: replay.Config{HPA: &h.Spec}, file: f})
-		}
-		for _, so := range sos {
-			objs = append(objs, object{kind: "ScaledObject", name: so.Name, cfg: replay.Config{ScaledObject: &so.Spec}, queries: so.Queries, file: f})
+		for _, m := range parsed {
+			o := object{kind: m.Kind(), name: m.Name(), file: f}
+			if m.HPA != nil {
+				o.cfg = replay.Config{HPA: &m.HPA.Spec}
+			} else {
+				o.cfg, o.queries = replay.Config{ScaledObject: &m.ScaledObject.Spec}, m.ScaledObject.Queries
+			}
+			objs = append(objs, o)
 		}
 	}
 	var pick []object

@@ -46,7 +46,11 @@ func TestServeReadByKEDAScalers(t *testing.T) {
 	var mu sync.Mutex
 	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
-	set := func(traceSec int) { mu.Lock(); defer mu.Unlock(); wall = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(traceSec) * time.Second / 60) }
+	set := func(traceSec int) {
+		mu.Lock()
+		defer mu.Unlock()
+		wall = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(traceSec) * time.Second / 60)
+	}
 
 	open := serve.Options{Speed: 60, Now: now}
 	keyed := open

@@ -81,19 +81,20 @@ func readManifest(path string) (replay.Config, string, error) {
 	if err != nil {
 		return replay.Config{}, "", err
 	}
-	hpas, err := manifest.ParseHPAs(path, bytes.NewReader(b), manifest.DefaultOptions())
-	if err != nil {
-		return replay.Config{}, "", err
-	}
-	sos, err := manifest.ParseScaledObjects(path, bytes.NewReader(b), manifest.DefaultOptions())
-	if err != nil {
-		return replay.Config{}, "", err
-	}
+	objs, err := manifest.ParseObjects(path, b, manifest.DefaultOptions())
 	switch {
-	case len(hpas) == 1 && len(sos) == 0:
-		return replay.Config{HPA: &hpas[0].Spec}, "HorizontalPodAutoscaler " + hpas[0].Name, nil
-	case len(sos) == 1 && len(hpas) == 0:
-		return replay.Config{ScaledObject: &sos[0].Spec}, "ScaledObject " + sos[0].Name, nil
+	case err != nil:
+		return replay.Config{}, "", err
+	case len(objs) == 1 && objs[0].HPA != nil:
+		return replay.Config{HPA: &objs[0].HPA.Spec}, objs[0].String(), nil
+	case len(objs) == 1:
+		return replay.Config{ScaledObject: &objs[0].ScaledObject.Spec}, objs[0].String(), nil
 	}
-	return replay.Config{}, "", fmt.Errorf("%s: found %d HorizontalPodAutoscalers and %d ScaledObjects, want exactly one object", path, len(hpas), len(sos))
+	hpas := 0
+	for _, o := range objs {
+		if o.HPA != nil {
+			hpas++
+		}
+	}
+	return replay.Config{}, "", fmt.Errorf("%s: found %d HorizontalPodAutoscalers and %d ScaledObjects, want exactly one object", path, hpas, len(objs)-hpas)
 }
