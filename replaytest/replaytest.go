@@ -178,6 +178,22 @@ func load(c Case) (string, replay.Config, error) {
 // bounds slo for the above_* figures. region is "" for a trace without
 // regions.
 func (r *Result) Figures(region string, slo map[string]float64) (map[string]float64, error) {
+	s, merged := r.summary(slo)
+	for i := range s.Regions {
+		if s.Regions[i].Region == region {
+			return figures(s, &s.Regions[i], merged), nil
+		}
+	}
+	var names []string
+	for _, g := range s.Regions {
+		names = append(names, fmt.Sprintf("%q", g.Region))
+	}
+	return nil, fmt.Errorf("no region %q in the replay; its regions are %v", region, names)
+}
+
+// summary summarizes the replay again with the bounds slo added to the
+// case's, which it returns.
+func (r *Result) summary(slo map[string]float64) (replay.Summary, map[string]float64) {
 	opt := r.Case.Summary
 	if len(slo) > 0 {
 		merged := map[string]float64{}
@@ -193,17 +209,7 @@ func (r *Result) Figures(region string, slo map[string]float64) (map[string]floa
 	for i := range r.rows {
 		sum.Add(&r.rows[i])
 	}
-	s := sum.Summary()
-	for i := range s.Regions {
-		if s.Regions[i].Region == region {
-			return figures(s, &s.Regions[i], opt.SLO), nil
-		}
-	}
-	var names []string
-	for _, g := range s.Regions {
-		names = append(names, fmt.Sprintf("%q", g.Region))
-	}
-	return nil, fmt.Errorf("no region %q in the replay; its regions are %v", region, names)
+	return sum.Summary(), opt.SLO
 }
 
 // figures computes every figure of one region.
@@ -250,11 +256,10 @@ func (r *Result) check(constraints []string) []string {
 		}
 		cs = append(cs, parsed{s, c})
 	}
-	for _, g := range r.Summary.Regions {
-		figs, err := r.Figures(g.Region, slo)
-		if err != nil {
-			return append(msgs, "replaytest: "+err.Error())
-		}
+	s, merged := r.summary(slo)
+	for i := range s.Regions {
+		g := &s.Regions[i]
+		figs := figures(s, g, merged)
 		where := r.Object
 		if g.Region != "" {
 			where += " in region " + g.Region
