@@ -16,6 +16,7 @@ import (
 
 	"github.com/autoreplay/autoreplay/manifest"
 	"github.com/autoreplay/autoreplay/replay/capture"
+	"github.com/autoreplay/autoreplay/replay/gen"
 	"github.com/autoreplay/autoreplay/replay/trace"
 )
 
@@ -298,19 +299,10 @@ func parseInstant(s string) (time.Time, error) {
 	return time.Time{}, errors.New("want RFC 3339 (2026-01-05T09:00:00Z) or Unix seconds")
 }
 
-// parseSince reads a Go duration, or a whole number of days (7d) or weeks
-// (2w).
+// parseSince reads a positive duration as generate's flags do
+// (gen.ParseDuration: Go units plus d and w, e.g. 7d, 2w, 1d12h).
 func parseSince(s string) (time.Duration, error) {
-	for unit, d := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(s, unit); ok {
-			v, err := strconv.Atoi(n)
-			if err != nil || v <= 0 || v > 3660 {
-				break
-			}
-			return time.Duration(v) * d, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
+	d, err := gen.ParseDuration(s)
 	if err != nil || d <= 0 {
 		return 0, errors.New("want a positive duration: 7d, 2w, 36h, 90m")
 	}

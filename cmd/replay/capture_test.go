@@ -349,3 +349,16 @@ func TestCaptureSinceAndInterrupt(t *testing.T) {
 		t.Errorf("an interrupted capture wrote its file: %v", err)
 	}
 }
+
+func TestParseSince(t *testing.T) {
+	for s, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "36h": 36 * time.Hour, "1d12h": 36 * time.Hour} {
+		if d, err := parseSince(s); err != nil || d != want {
+			t.Errorf("parseSince(%q) = %v, %v; want %v", s, d, err, want)
+		}
+	}
+	for _, s := range []string{"0", "-1h", "7 days", ""} {
+		if _, err := parseSince(s); err == nil || err.Error() != "want a positive duration: 7d, 2w, 36h, 90m" {
+			t.Errorf("parseSince(%q): error %v", s, err)
+		}
+	}
+}
